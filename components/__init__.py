@@ -1,0 +1,1 @@
+"""TFX glue: the AutoKerasTuner component, the generic Transform and Trainer."""

@@ -1,0 +1,78 @@
+"""The AutoKerasTuner TFX component: channels in, validated parameters."""
+
+import json
+
+from tfx.dsl.components.base import base_component
+from tfx.dsl.components.base import executor_spec
+from tfx import types
+from tfx.types import standard_artifacts
+
+from components import executor
+from components import feature_kinds
+from components import spec
+
+
+class AutoKerasTuner(base_component.BaseComponent):
+    """Neural architecture + hyperparameter search on the Transform output.
+
+    Writes `best_hyperparameters` in the standard TFX Tuner's format (the
+    standard Trainer consumes it unchanged) and `tuner_results` with every
+    trial and the engine's state.
+    """
+
+    SPEC_CLASS = spec.AutoKerasTunerSpec
+    EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
+
+    def __init__(
+        self,
+        examples,
+        transform_graph,
+        transform_config,
+        schema=None,
+        max_trials=10,
+        time_limit_seconds=0,
+        epochs=10,
+        seed=0,
+    ):
+        """Constructs the component.
+
+        Args:
+            examples: a channel of transformed Examples.
+            transform_graph: the Transform's TransformGraph channel.
+            transform_config: the `feature_kinds.TransformConfig` (or its
+                dict) that Transform ran with: label, task, feature kinds.
+            schema: an optional Schema channel.
+            max_trials: the number of configurations to evaluate at most.
+            time_limit_seconds: wall-clock budget of the whole search; 0 for
+                none.
+            epochs: training epochs per trial (early stopping may cut them).
+            seed: fixes the search's random stream and each trial's weights.
+        """
+        if isinstance(transform_config, dict):
+            transform_config = feature_kinds.TransformConfig.from_dict(
+                transform_config
+            )
+        if max_trials < 1:
+            raise ValueError(
+                f"max_trials must be at least 1; received {max_trials}."
+            )
+        if time_limit_seconds < 0 or epochs < 1:
+            raise ValueError(
+                "time_limit_seconds must be >= 0 and epochs >= 1; received "
+                f"{time_limit_seconds} and {epochs}."
+            )
+        component_spec = spec.AutoKerasTunerSpec(
+            examples=examples,
+            transform_graph=transform_graph,
+            schema=schema,
+            max_trials=max_trials,
+            time_limit_seconds=time_limit_seconds,
+            epochs=epochs,
+            seed=seed,
+            custom_config=json.dumps(transform_config.to_dict()),
+            best_hyperparameters=types.Channel(
+                type=standard_artifacts.HyperParameters
+            ),
+            tuner_results=types.Channel(type=standard_artifacts.TunerResults),
+        )
+        super().__init__(spec=component_spec)

@@ -1,0 +1,1 @@
+"""Pipeline assembly and runners (local, and the CLI)."""

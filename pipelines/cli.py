@@ -1,0 +1,144 @@
+"""The `autokeras-tfx` command.
+
+  autokeras-tfx run --data DIR --label COLUMN [--task ...] [--max-trials N]
+                    [--time-limit S] [--output DIR] ...
+  autokeras-tfx demo [--output DIR] [--max-trials N]
+
+`run` checks the raw input first (seconds, before any stage), runs the local
+pipeline with SQLite metadata, shows progress stage by stage and trial by
+trial, and ends with a summary.
+"""
+
+import argparse
+import os
+import sys
+import time
+
+from components import feature_kinds
+from components import input_checks
+
+# ExampleGen, StatisticsGen, SchemaGen, ExampleValidator, Transform, tuner,
+# Trainer, resolver, Evaluator, Pusher.
+PIPELINE_STAGES = 10
+
+
+def _comma_list(value):
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _add_run_arguments(parser, data_required):
+    parser.add_argument(
+        "--data", required=data_required,
+        help="directory with the raw CSV (or TFRecord) files",
+    )
+    parser.add_argument("--label", required=data_required,
+                        help="the label column")
+    parser.add_argument(
+        "--task", choices=feature_kinds.TASKS,
+        default=feature_kinds.CLASSIFICATION,
+    )
+    parser.add_argument("--input-format", choices=("csv", "tfrecord"),
+                        default="csv")
+    parser.add_argument("--max-trials", type=int, default=10)
+    parser.add_argument(
+        "--time-limit", type=int, default=0,
+        help="wall-clock seconds for the whole search (0: no limit)",
+    )
+    parser.add_argument("--epochs", type=int, default=10,
+                        help="epochs per trial and for the final model")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--output", default="output",
+                        help="directory for artifacts, metadata and models")
+    parser.add_argument("--pipeline-name", default="autokeras-tfx")
+    parser.add_argument(
+        "--min-accuracy", type=float, default=0.5,
+        help="classification models below this eval accuracy are not pushed",
+    )
+    parser.add_argument("--categorical", type=_comma_list, default=[],
+                        help="integer columns to treat as categories")
+    parser.add_argument("--text", type=_comma_list, default=[],
+                        help="string columns holding free text")
+    parser.add_argument("--exclude", type=_comma_list, default=[],
+                        help="columns the model must not see")
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="autokeras-tfx",
+        description="AutoML (architecture + hyperparameter search) as a "
+        "TFX pipeline.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    _add_run_arguments(
+        commands.add_parser("run", help="run the local pipeline on your data"),
+        data_required=True,
+    )
+    demo = commands.add_parser(
+        "demo", help="run the local pipeline on the bundled taxi sample"
+    )
+    _add_run_arguments(demo, data_required=False)
+    demo.set_defaults(max_trials=3, epochs=5)
+    return parser
+
+
+def run(args):
+    """Checks the input, runs the pipeline, prints and returns the summary."""
+    if args.input_format == "csv":
+        input_checks.check_csv_input(args.data, args.label, args.task)
+    else:
+        input_checks.check_tfrecord_input(args.data)
+    config = feature_kinds.TransformConfig(
+        label=args.label,
+        task=args.task,
+        categorical_features=args.categorical,
+        text_features=args.text,
+        exclude_features=args.exclude,
+    )
+    # Heavy imports only once the input is known to be good.
+    from pipelines import local_runner
+    from pipelines import progress
+    from pipelines import run_summary
+
+    pipeline = local_runner.create_local_pipeline(
+        data_root=args.data,
+        transform_config=config,
+        output_dir=args.output,
+        pipeline_name=args.pipeline_name,
+        input_format=args.input_format,
+        max_trials=args.max_trials,
+        time_limit_seconds=args.time_limit,
+        tuner_epochs=args.epochs,
+        trainer_epochs=args.epochs,
+        seed=args.seed,
+        min_accuracy=args.min_accuracy,
+    )
+    print(f"autokeras-tfx: {args.data} -> {os.path.abspath(args.output)}")
+    handler = progress.install(PIPELINE_STAGES)
+    started = time.monotonic()
+    local_runner.run(pipeline)
+    paths = local_runner.local_paths(args.output, args.pipeline_name)
+    summary = run_summary.summarize(paths["metadata_path"])
+    summary["stage_seconds"] = handler.stage_seconds
+    summary["total_seconds"] = time.monotonic() - started
+    print(run_summary.format_summary(summary))
+    print(f"  wall time:    {summary['total_seconds']:.0f} s")
+    return summary
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    if args.command == "demo":
+        from pipelines import sample_data
+
+        args.data = args.data or sample_data.demo_data_dir()
+        args.label = args.label or sample_data.DEMO_LABEL
+    try:
+        run(args)
+    except (input_checks.InputError, ValueError) as error:
+        print(f"autokeras-tfx: error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,232 @@
+"""The autokeras-tfx pipeline, assembled from standard TFX components.
+
+ExampleGen -> StatisticsGen -> SchemaGen -> ExampleValidator -> Transform ->
+AutoKerasTuner -> Trainer -> Evaluator (vs. the latest blessed model) ->
+Pusher. This module only assembles; runners choose the orchestrator, paths
+and metadata store.
+"""
+
+import re
+
+from tensorflow_model_analysis.proto import config_pb2 as tfma_config
+from tfx import v1 as tfx
+
+from components import component as autokeras_component
+from components import feature_kinds
+from components import model_export
+
+PIPELINE_NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]*")
+PREPROCESSING_FN = "components.preprocessing.preprocessing_fn"
+RUN_FN = "components.trainer.run_fn"
+
+
+def validate_pipeline_name(name):
+    if not PIPELINE_NAME_PATTERN.fullmatch(name or ""):
+        raise ValueError(
+            f"Pipeline name {name!r} is invalid: it must match "
+            "[a-z0-9][a-z0-9-]* (lower-case letters, digits and '-', "
+            "starting with a letter or digit), as Kubeflow requires."
+        )
+    return name
+
+
+def eval_config(config, min_accuracy=0.5, max_regression_loss=None):
+    """TFMA config: metrics, and the thresholds that bless a model.
+
+    Thresholds sit on the overall slice only (a plain MetricConfig threshold
+    would apply to every slice). A candidate must beat the absolute bound and
+    must not be worse than the latest blessed model.
+    """
+    if config.task == feature_kinds.CLASSIFICATION:
+        metric, prediction_key = "SparseCategoricalAccuracy", "probabilities"
+        metric_name = "sparse_categorical_accuracy"
+        absolute = tfma_config.GenericValueThreshold(
+            lower_bound={"value": min_accuracy}
+        )
+        direction = tfma_config.MetricDirection.HIGHER_IS_BETTER
+    else:
+        metric, prediction_key = "MeanSquaredError", "predictions"
+        metric_name = "mean_squared_error"
+        absolute = tfma_config.GenericValueThreshold(
+            upper_bound={"value": max_regression_loss}
+        ) if max_regression_loss is not None else None
+        direction = tfma_config.MetricDirection.LOWER_IS_BETTER
+    threshold = tfma_config.MetricThreshold(
+        change_threshold=tfma_config.GenericChangeThreshold(
+            direction=direction, absolute={"value": 1e-10}
+        )
+    )
+    if absolute is not None:
+        threshold.value_threshold.CopyFrom(absolute)
+    return tfma_config.EvalConfig(
+        model_specs=[
+            tfma_config.ModelSpec(
+                signature_name=model_export.SERVING_SIGNATURE,
+                label_key=config.label,
+                prediction_key=prediction_key,
+                preprocessing_function_names=[
+                    model_export.TRANSFORM_SIGNATURE
+                ],
+            )
+        ],
+        slicing_specs=[tfma_config.SlicingSpec()],
+        metrics_specs=[
+            tfma_config.MetricsSpec(
+                metrics=[
+                    tfma_config.MetricConfig(class_name="ExampleCount"),
+                    tfma_config.MetricConfig(class_name=metric),
+                ],
+                # Keyed by the metric's name, not its class name: TFMA
+                # reports "Metric not found" (and blesses nothing) otherwise.
+                per_slice_thresholds={
+                    metric_name: tfma_config.PerSliceMetricThresholds(
+                        thresholds=[
+                            tfma_config.PerSliceMetricThreshold(
+                                slicing_specs=[tfma_config.SlicingSpec()],
+                                threshold=threshold,
+                            )
+                        ]
+                    )
+                },
+            )
+        ],
+    )
+
+
+def create_pipeline(
+    pipeline_name,
+    pipeline_root,
+    data_root,
+    transform_config,
+    serving_model_dir,
+    metadata_connection_config=None,
+    input_format="csv",
+    max_trials=10,
+    time_limit_seconds=0,
+    tuner_epochs=10,
+    trainer_epochs=10,
+    seed=0,
+    min_accuracy=0.5,
+    max_regression_loss=None,
+    beam_pipeline_args=None,
+):
+    """Returns the TFX pipeline.
+
+    Args:
+        pipeline_name: [a-z0-9][a-z0-9-]*, as Kubeflow requires.
+        pipeline_root: where every component writes its artifacts.
+        data_root: the directory holding the raw CSV or TFRecord files.
+        transform_config: a `feature_kinds.TransformConfig` (label, task,
+            feature kinds).
+        serving_model_dir: where the Pusher copies blessed models.
+        metadata_connection_config: the MLMD connection (None lets the
+            orchestrator supply one, as Kubeflow does).
+        input_format: "csv" (CsvExampleGen) or "tfrecord" (ImportExampleGen
+            of tf.Example records).
+        max_trials, time_limit_seconds, tuner_epochs, seed: the search budget.
+        trainer_epochs: epochs for the final model (early stopping applies).
+        min_accuracy: classification models below it are not blessed.
+        max_regression_loss: regression models whose MSE is above it are not
+            blessed (None: only the comparison with the baseline applies).
+        beam_pipeline_args: arguments for the Beam-based data components.
+    """
+    validate_pipeline_name(pipeline_name)
+    if input_format == "csv":
+        example_gen = tfx.components.CsvExampleGen(input_base=data_root)
+    elif input_format == "tfrecord":
+        example_gen = tfx.components.ImportExampleGen(input_base=data_root)
+    else:
+        raise ValueError(
+            f"input_format must be 'csv' or 'tfrecord'; received "
+            f"{input_format!r}."
+        )
+    statistics_gen = tfx.components.StatisticsGen(
+        examples=example_gen.outputs["examples"]
+    )
+    schema_gen = tfx.components.SchemaGen(
+        statistics=statistics_gen.outputs["statistics"],
+        infer_feature_shape=False,
+    )
+    example_validator = tfx.components.ExampleValidator(
+        statistics=statistics_gen.outputs["statistics"],
+        schema=schema_gen.outputs["schema"],
+    )
+    transform = tfx.components.Transform(
+        examples=example_gen.outputs["examples"],
+        schema=schema_gen.outputs["schema"],
+        preprocessing_fn=PREPROCESSING_FN,
+        custom_config=transform_config.to_dict(),
+        # Vocabularies see both splits: a class or category that only
+        # occurs in eval would otherwise have no id, and the label's -1
+        # would break training and evaluation.
+        splits_config=tfx.proto.SplitsConfig(
+            analyze=["train", "eval"], transform=["train", "eval"]
+        ),
+    )
+    tuner = autokeras_component.AutoKerasTuner(
+        examples=transform.outputs["transformed_examples"],
+        transform_graph=transform.outputs["transform_graph"],
+        schema=schema_gen.outputs["schema"],
+        transform_config=transform_config,
+        max_trials=max_trials,
+        time_limit_seconds=time_limit_seconds,
+        epochs=tuner_epochs,
+        seed=seed,
+    )
+    trainer = tfx.components.Trainer(
+        run_fn=RUN_FN,
+        examples=transform.outputs["transformed_examples"],
+        transform_graph=transform.outputs["transform_graph"],
+        schema=schema_gen.outputs["schema"],
+        hyperparameters=tuner.outputs["best_hyperparameters"],
+        train_args=tfx.proto.TrainArgs(splits=["train"]),
+        eval_args=tfx.proto.EvalArgs(splits=["eval"]),
+        custom_config={
+            **transform_config.to_dict(),
+            "epochs": trainer_epochs,
+            "seed": seed,
+        },
+    )
+    model_resolver = tfx.dsl.Resolver(
+        strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
+        model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
+        model_blessing=tfx.dsl.Channel(
+            type=tfx.types.standard_artifacts.ModelBlessing
+        ),
+    ).with_id("latest_blessed_model_resolver")
+    evaluator = tfx.components.Evaluator(
+        examples=example_gen.outputs["examples"],
+        model=trainer.outputs["model"],
+        baseline_model=model_resolver.outputs["model"],
+        eval_config=eval_config(
+            transform_config, min_accuracy, max_regression_loss
+        ),
+    )
+    pusher = tfx.components.Pusher(
+        model=trainer.outputs["model"],
+        model_blessing=evaluator.outputs["blessing"],
+        push_destination=tfx.proto.PushDestination(
+            filesystem=tfx.proto.PushDestination.Filesystem(
+                base_directory=serving_model_dir
+            )
+        ),
+    )
+    return tfx.dsl.Pipeline(
+        pipeline_name=pipeline_name,
+        pipeline_root=pipeline_root,
+        components=[
+            example_gen,
+            statistics_gen,
+            schema_gen,
+            example_validator,
+            transform,
+            tuner,
+            trainer,
+            model_resolver,
+            evaluator,
+            pusher,
+        ],
+        enable_cache=False,
+        metadata_connection_config=metadata_connection_config,
+        beam_pipeline_args=beam_pipeline_args or [],
+    )

@@ -1,0 +1,99 @@
+"""What a finished local run produced, read back from ML Metadata.
+
+The summary a user sees at the end of `autokeras-tfx run`: the best trial and
+its hyperparameters, the evaluation metrics, whether the model was blessed,
+and where it was pushed.
+"""
+
+import json
+import os
+
+from ml_metadata.metadata_store import metadata_store
+from ml_metadata.proto import metadata_store_pb2
+
+from components import spec as tuner_spec
+
+
+def open_store(metadata_path):
+    config = metadata_store_pb2.ConnectionConfig()
+    config.sqlite.filename_uri = metadata_path
+    config.sqlite.connection_mode = (
+        metadata_store_pb2.SqliteMetadataSourceConfig.READONLY
+    )
+    return metadata_store.MetadataStore(config)
+
+
+def latest_artifact(store, type_name):
+    """The most recently created artifact of a type, or None."""
+    artifacts = store.get_artifacts_by_type(type_name)
+    return max(artifacts, key=lambda a: a.id) if artifacts else None
+
+
+def _custom(artifact, name):
+    if artifact is None or name not in artifact.custom_properties:
+        return None
+    value = artifact.custom_properties[name]
+    return value.int_value if value.HasField("int_value") else value.string_value
+
+
+def overall_metrics(evaluation_uri):
+    """Metric name -> value on the overall slice of a TFMA evaluation."""
+    import tensorflow_model_analysis as tfma  # heavy; only when summarising
+
+    for slice_metrics in tfma.load_metrics(evaluation_uri):
+        if slice_metrics.slice_key.single_slice_keys:
+            continue
+        values = {}
+        for item in slice_metrics.metric_keys_and_values:
+            # With a baseline, TFMA adds the baseline's values and the diffs.
+            if item.key.is_diff or item.key.model_name == "baseline":
+                continue
+            if item.value.HasField("double_value"):
+                values[item.key.name] = item.value.double_value.value
+        return values
+    return {}
+
+
+def summarize(metadata_path):
+    store = open_store(metadata_path)
+    summary = {}
+    results = latest_artifact(store, "TunerResults")
+    if results is not None:
+        with open(os.path.join(results.uri, tuner_spec.TUNER_RESULTS_FILE)) as f:
+            trials = json.load(f)
+        scored = [t for t in trials if t.get("score") is not None]
+        summary["trials"] = len(trials)
+        if scored:
+            summary["best_trial"] = min(scored, key=lambda t: t["score"])
+    evaluation = latest_artifact(store, "ModelEvaluation")
+    if evaluation is not None:
+        summary["metrics"] = overall_metrics(evaluation.uri)
+    blessing = latest_artifact(store, "ModelBlessing")
+    summary["blessed"] = bool(_custom(blessing, "blessed"))
+    pushed = latest_artifact(store, "PushedModel")
+    summary["pushed"] = bool(_custom(pushed, "pushed"))
+    summary["pushed_model"] = _custom(pushed, "pushed_destination")
+    return summary
+
+
+def format_summary(summary):
+    lines = ["", "Summary"]
+    best = summary.get("best_trial")
+    if best:
+        hps = {
+            k: v for k, v in best.items()
+            if k not in ("trial_id", "status", "score")
+        }
+        lines.append(
+            f"  best trial:   {best['trial_id']} of {summary['trials']}, "
+            f"val_loss {best['score']:.4f}"
+        )
+        lines.append(f"  hyperparameters: {json.dumps(hps, sort_keys=True)}")
+    for name, value in sorted(summary.get("metrics", {}).items()):
+        lines.append(f"  eval {name}: {value:.4f}")
+    lines.append(f"  blessed:      {'yes' if summary['blessed'] else 'no'}")
+    if summary["pushed"]:
+        lines.append(f"  pushed model: {summary['pushed_model']}")
+    else:
+        lines.append("  pushed model: none (the model was not blessed)")
+    return "\n".join(lines)

@@ -1,0 +1,173 @@
+"""Structured data end to end: build, search, round trip, IO API."""
+
+import keras
+import keras_tuner
+import numpy as np
+import pytest
+from conftest import architecture
+from conftest import make_inputs
+from conftest import make_labels
+from conftest import rebuild
+from conftest import requires_tensorflow
+
+from search_space import AutoModel
+from search_space import ClassificationHead
+from search_space import DenseBlock
+from search_space import FeatureSpec
+from search_space import Input
+from search_space import LabelSpec
+from search_space import RegressionHead
+from search_space import SearchTuner
+from search_space import default_hypermodel
+
+
+def search(hypermodel, x, y, tmp_path, **tuner_kwargs):
+    tuner_kwargs.setdefault("max_trials", 3)
+    tuner = SearchTuner(
+        hypermodel,
+        directory=str(tmp_path),
+        project_name="search",
+        overwrite=True,
+        **tuner_kwargs,
+    )
+    tuner.search(x, y, validation_data=(x, y), epochs=1, verbose=0)
+    return tuner
+
+
+def test_default_model_follows_the_conventions(
+    structured_features, class_label
+):
+    model = default_hypermodel(structured_features, [class_label]).build(
+        keras_tuner.HyperParameters()
+    )
+    assert set(model.input.keys()) == {"age", "vitals", "city"}
+    assert model.input["city"].dtype == "int64"
+    assert model.output.shape == (None, 3)
+    names = [layer.name for layer in model.layers]
+    assert "dense_block_1.dense_0" in names and names[-1] == "species"
+    prediction = model.predict(make_inputs(structured_features), verbose=0)
+    np.testing.assert_allclose(prediction.sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_search_then_tfx_style_round_trip(
+    structured_features, class_label, tmp_path
+):
+    def factory():
+        return default_hypermodel(structured_features, [class_label])
+
+    x, y = make_inputs(structured_features), make_labels(class_label)
+    tuner = search(factory(), x, y, tmp_path, max_trials=4)
+    assert len(tuner.oracle.trials) == 4
+    best_hp = tuner.get_best_hyperparameters()[0]
+    best_trial = tuner.oracle.get_best_trials()[0]
+    model = rebuild(factory, best_hp)
+    expected = factory().build(best_trial.hyperparameters.copy())
+    assert architecture(model) == architecture(expected)
+    assert model.count_params() == expected.count_params()
+
+
+def test_trials_are_seeded(structured_features, class_label, tmp_path):
+    x, y = make_inputs(structured_features), make_labels(class_label)
+    scores = []
+    for run in range(2):
+        hypermodel = default_hypermodel(structured_features, [class_label])
+        tuner = search(hypermodel, x, y, tmp_path / str(run), max_trials=1)
+        scores.append(tuner.oracle.get_best_trials()[0].score)
+    assert scores[0] == pytest.approx(scores[1], rel=1e-5)
+
+
+def test_oversized_models_do_not_use_trials(
+    structured_features, class_label, tmp_path
+):
+    hypermodel = default_hypermodel(structured_features, [class_label])
+    x, y = make_inputs(structured_features), make_labels(class_label)
+    tuner = search(
+        hypermodel, x, y, tmp_path, max_trials=3, max_model_size=3000
+    )
+    for trial in tuner.oracle.trials.values():
+        assert hypermodel.build(trial.hyperparameters).count_params() <= 3000
+    # Predefined config 2 (256 + 128 units) is too large and was skipped.
+    assert (
+        tuner.oracle.trials["0"].hyperparameters.values[
+            "dense_block_1/num_layers"
+        ]
+        == 2
+    )
+
+
+def test_io_api_multi_input_multi_output(tmp_path):
+    features = [
+        FeatureSpec("size", "numerical", shape=(2,)),
+        FeatureSpec("color", "categorical", vocab_size=4),
+    ]
+    labels = [
+        LabelSpec("kind", "classification", num_classes=2),
+        LabelSpec("price", "regression"),
+    ]
+    hypermodel = AutoModel(
+        inputs=[Input(f) for f in features],
+        outputs=[ClassificationHead(labels[0]), RegressionHead(labels[1])],
+        batch_size=16,
+    )
+    model = hypermodel.build(keras_tuner.HyperParameters())
+    assert set(model.output.keys()) == {"kind", "price"}
+    x = make_inputs(features)
+    y = {label.name: make_labels(label) for label in labels}
+    tuner = search(hypermodel, x, y, tmp_path, max_trials=2)
+    assert tuner.get_best_hyperparameters()[0].get("dense_block_1/num_layers")
+    assert "training/batch_size" not in tuner.oracle.hyperparameters.values
+
+
+def test_fixed_arguments_are_not_searched(structured_features, class_label):
+    inputs = [Input(f) for f in structured_features]
+    from search_space import StructuredDataBlock
+
+    hidden = StructuredDataBlock()(inputs)
+    hidden = DenseBlock(
+        num_layers=1,
+        units=keras_tuner.engine.hyperparameters.Choice("units", [8, 24]),
+        dropout=0.0,
+    )(hidden)
+    output = ClassificationHead(class_label, dropout=0.0)(hidden)
+    hp = keras_tuner.HyperParameters()
+    AutoModel(inputs, output, optimizer="adam").build(hp)
+    names = {p.name for p in hp.space}
+    assert "dense_block_1/num_layers" not in names
+    assert "dense_block_1/dropout" not in names
+    assert "training/optimizer" not in names
+    assert hp.get("dense_block_1/units_0") == 8
+    units = [p for p in hp.space if p.name == "dense_block_1/units_0"][0]
+    assert list(units.values) == [8, 24]
+
+
+@requires_tensorflow()
+def test_fit_accepts_a_tf_data_dataset(
+    structured_features, class_label, tmp_path
+):
+    import tensorflow as tf
+
+    x, y = make_inputs(structured_features), make_labels(class_label)
+    unbatched = tf.data.Dataset.from_tensor_slices((x, y))
+    for dataset in (unbatched, unbatched.batch(5)):
+        hypermodel = default_hypermodel(structured_features, [class_label])
+        tuner = SearchTuner(
+            hypermodel,
+            max_trials=1,
+            directory=str(tmp_path),
+            project_name="tfdata",
+            overwrite=True,
+        )
+        tuner.search(dataset, validation_data=dataset, epochs=1, verbose=0)
+        assert tuner.oracle.get_best_trials()[0].score is not None
+
+
+def test_backend_is_not_tensorflow_only():
+    # search_space itself never imports TensorFlow.
+    import pathlib
+
+    package = pathlib.Path(__file__).parents[2] / "search_space"
+    for path in package.rglob("*.py"):
+        text = path.read_text()
+        assert "import tensorflow" not in text, path
+        assert "tf." not in text.replace("tf.data", ""), path
+    assert keras.backend.backend() in ("tensorflow", "jax", "torch")
