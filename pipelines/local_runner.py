@@ -47,19 +47,24 @@ def run(pipeline):
     tfx.orchestration.LocalDagRunner().run(pipeline)
 
 
-def _list_env(name):
+def list_env(name):
     return [v for v in os.environ.get(name, "").split(",") if v]
+
+
+def transform_config_from_env():
+    """The TransformConfig from AKT_LABEL, AKT_TASK, AKT_CATEGORICAL, ..."""
+    return feature_kinds.TransformConfig(
+        label=os.environ.get("AKT_LABEL", sample_data.DEMO_LABEL),
+        task=os.environ.get("AKT_TASK", sample_data.DEMO_TASK),
+        categorical_features=list_env("AKT_CATEGORICAL"),
+        text_features=list_env("AKT_TEXT"),
+        exclude_features=list_env("AKT_EXCLUDE"),
+    )
 
 
 def pipeline_from_env():
     """The pipeline the `tfx` CLI sees; defaults to the bundled taxi demo."""
-    config = feature_kinds.TransformConfig(
-        label=os.environ.get("AKT_LABEL", sample_data.DEMO_LABEL),
-        task=os.environ.get("AKT_TASK", sample_data.DEMO_TASK),
-        categorical_features=_list_env("AKT_CATEGORICAL"),
-        text_features=_list_env("AKT_TEXT"),
-        exclude_features=_list_env("AKT_EXCLUDE"),
-    )
+    config = transform_config_from_env()
     return create_local_pipeline(
         data_root=os.environ.get("AKT_DATA_ROOT")
         or sample_data.demo_data_dir(),

@@ -1,0 +1,344 @@
+"""Compiles the pipeline for Kubeflow Pipelines 2 (open source) and Vertex.
+
+`compile_pipeline(...)` builds the same `create_pipeline(...)` the local
+runner runs and compiles it with KubeflowV2DagRunner to a YAML file:
+
+- the first document is the bare PipelineSpec that open-source KFP 2 accepts
+  (an output name ending `.yaml` gives it; it has no `runtimeConfig`, so the
+  pipeline root is given when a run is submitted);
+- a second document, when node selectors or tolerations are set, is the
+  Kubernetes platform spec in the format kfp-kubernetes writes.
+
+User code is in the images and referenced by import path (Transform's
+`preprocessing_fn`, the Trainer's `run_fn`, our tuner's executor class), so
+compiling uploads nothing. The AutoKerasTuner (and, if asked, the Trainer)
+runs on the GPU image with an accelerator request and CPU/memory limits; the
+other components use the CPU image.
+
+`data_root`, `max_trials` and `time_limit_seconds` are run-time parameters of
+the compiled pipeline: each run (or recurring run) may set them. The label
+and feature kinds are fixed at compile time: they shape the Transform graph
+and the evaluation config.
+
+Also a pipeline file for `tfx pipeline compile --engine vertex
+--pipeline_path pipelines/kubeflow_runner.py` (configured by the AKT_*
+environment variables read in `settings_from_env`).
+"""
+
+import dataclasses
+import itertools
+import os
+
+import yaml
+from kfp.pipeline_spec import pipeline_spec_pb2
+from tfx import v1 as tfx
+
+from components import spec as tuner_spec
+from pipelines import pipeline as pipeline_lib
+from pipelines import local_runner
+
+DEFAULT_CPU_IMAGE = "autokeras-tfx:cpu"
+DEFAULT_GPU_IMAGE = "autokeras-tfx:gpu"
+TUNER_ID = "AutoKerasTuner"
+TRAINER_ID = "Trainer"
+# The pipeline root is not part of the bare spec: KFP takes it per run.
+PIPELINE_ROOT_AT_SUBMIT = "pipeline-root-is-given-when-a-run-is-submitted"
+# Run-time parameters of the compiled pipeline (root input parameters).
+DATA_ROOT_PARAMETER = "data_root"
+MAX_TRIALS_PARAMETER = "max_trials"
+TIME_LIMIT_PARAMETER = "time_limit_seconds"
+# DirectRunner with one worker process per core of the pod's node.
+DIRECT_MULTI_PROCESS_ARGS = (
+    "--runner=DirectRunner",
+    "--direct_running_mode=multi_processing",
+    "--direct_num_workers=0",
+)
+
+ResourceSpec = (
+    pipeline_spec_pb2.PipelineDeploymentConfig.PipelineContainerSpec
+    .ResourceSpec
+)
+
+
+def _default_tolerations():
+    # GPU node pools are usually tainted so that only GPU pods land there.
+    return [{"key": "nvidia.com/gpu", "operator": "Exists",
+             "effect": "NoSchedule"}]
+
+
+@dataclasses.dataclass
+class ClusterSettings:
+    """Images, GPU request, limits and node placement on the cluster.
+
+    Args:
+        cpu_image: the image of every component not on the GPU.
+        gpu_image: the image of the tuner (and of the trainer with
+            `trainer_on_gpu`).
+        gpu_resource: the Kubernetes resource name of the accelerator.
+        gpu_count: accelerators per GPU pod; 0 runs the tuner on CPU (with
+            the CPU image).
+        trainer_on_gpu: the Trainer gets the same image, request and
+            placement as the tuner.
+        cpu_limit: vCPUs of a GPU pod.
+        memory_limit_gib: memory of a GPU pod, in GiB.
+        node_selector: node labels a GPU pod must match, e.g.
+            {"cloud.google.com/gke-accelerator": "nvidia-l4"}.
+        tolerations: Kubernetes tolerations of a GPU pod (dicts with key,
+            operator, value, effect); the default tolerates the usual
+            `nvidia.com/gpu` taint.
+    """
+
+    cpu_image: str = DEFAULT_CPU_IMAGE
+    gpu_image: str = DEFAULT_GPU_IMAGE
+    gpu_resource: str = "nvidia.com/gpu"
+    gpu_count: int = 1
+    trainer_on_gpu: bool = False
+    cpu_limit: float = 4
+    memory_limit_gib: float = 16
+    node_selector: dict = dataclasses.field(default_factory=dict)
+    tolerations: list = dataclasses.field(default_factory=_default_tolerations)
+
+    def __post_init__(self):
+        if self.gpu_count < 0:
+            raise ValueError(
+                f"gpu_count must be 0 or more; received {self.gpu_count}."
+            )
+        if self.cpu_limit <= 0 or self.memory_limit_gib <= 0:
+            raise ValueError(
+                "cpu_limit and memory_limit_gib must be positive; received "
+                f"{self.cpu_limit} and {self.memory_limit_gib}."
+            )
+        for toleration in self.tolerations:
+            if not isinstance(toleration, dict) or not (
+                toleration.get("key") or toleration.get("operator") == "Exists"
+            ):
+                raise ValueError(
+                    f"Each toleration needs a key (or operator 'Exists'); "
+                    f"received {toleration!r}."
+                )
+
+    def gpu_component_ids(self):
+        return [TUNER_ID, TRAINER_ID] if self.trainer_on_gpu else [TUNER_ID]
+
+    def resource_spec(self):
+        """The ResourceSpec of a GPU pod: old and new accelerator fields."""
+        resources = ResourceSpec(
+            cpu_limit=float(self.cpu_limit),
+            memory_limit=float(self.memory_limit_gib),
+            resource_cpu_limit=_quantity(self.cpu_limit),
+            resource_memory_limit=_quantity(self.memory_limit_gib) + "Gi",
+        )
+        if self.gpu_count:
+            # `type`/`count` for older KFP backends and Vertex,
+            # `resource_type`/`resource_count` for KFP >= 2.3.
+            resources.accelerator.type = self.gpu_resource
+            resources.accelerator.count = self.gpu_count
+            resources.accelerator.resource_type = self.gpu_resource
+            resources.accelerator.resource_count = str(self.gpu_count)
+        return resources
+
+    def images(self):
+        """KubeflowV2DagRunnerConfig's `default_image` map."""
+        gpu_image = self.gpu_image if self.gpu_count else self.cpu_image
+        images = {"default_image_path": self.cpu_image}
+        images.update({c: gpu_image for c in self.gpu_component_ids()})
+        return images
+
+    def kubernetes_executor_config(self):
+        config = {}
+        if self.node_selector:
+            config["nodeSelector"] = {"labels": dict(self.node_selector)}
+        if self.tolerations and self.gpu_count:
+            config["tolerations"] = [dict(t) for t in self.tolerations]
+        return config
+
+
+def _quantity(number):
+    return f"{number:g}"
+
+
+def _set_runtime_parameter(component, key, name, ptype, default):
+    """Makes an execution property a run-time parameter of the pipeline.
+
+    Set after construction: the component checks its value in __init__, and a
+    RuntimeParameter has none until the run. KFP checks its type instead.
+    """
+    component.exec_properties[key] = tfx.dsl.experimental.RuntimeParameter(
+        name=name, ptype=ptype, default=default
+    )
+
+
+def create_kubeflow_pipeline(
+    pipeline_name,
+    data_root,
+    transform_config,
+    serving_model_dir,
+    settings=None,
+    beam_pipeline_args=DIRECT_MULTI_PROCESS_ARGS,
+    max_trials=10,
+    time_limit_seconds=0,
+    **pipeline_args,
+):
+    """The pipeline with run-time parameters, GPU requests and Beam args.
+
+    Args:
+        pipeline_name, transform_config: as `create_pipeline`.
+        data_root: the default of the `data_root` run-time parameter; a path
+            every pod can read (gs://, s3:// or a mounted volume).
+        serving_model_dir: where the Pusher copies blessed models; a path
+            every pod can write.
+        settings: `ClusterSettings` (None: the defaults).
+        beam_pipeline_args: Beam args of ExampleGen, StatisticsGen,
+            Transform and Evaluator.
+        max_trials, time_limit_seconds: defaults of the run-time parameters.
+        **pipeline_args: any other `create_pipeline` keyword argument.
+    """
+    settings = settings or ClusterSettings()
+    data_root_parameter = tfx.dsl.experimental.RuntimeParameter(
+        name=DATA_ROOT_PARAMETER, ptype=str, default=data_root
+    )
+    pipeline = pipeline_lib.create_pipeline(
+        pipeline_name=pipeline_name,
+        pipeline_root=PIPELINE_ROOT_AT_SUBMIT,
+        data_root=data_root_parameter,
+        transform_config=transform_config,
+        serving_model_dir=serving_model_dir,
+        max_trials=max_trials,
+        time_limit_seconds=time_limit_seconds,
+        beam_pipeline_args=list(beam_pipeline_args or []),
+        **pipeline_args,
+    )
+    components = {c.id: c for c in pipeline.components}
+    tuner = components[TUNER_ID]
+    _set_runtime_parameter(tuner, tuner_spec.MAX_TRIALS_KEY,
+                           MAX_TRIALS_PARAMETER, int, max_trials)
+    _set_runtime_parameter(tuner, tuner_spec.TIME_LIMIT_SECONDS_KEY,
+                           TIME_LIMIT_PARAMETER, int, time_limit_seconds)
+    for component_id in settings.gpu_component_ids():
+        components[component_id].with_platform_config(
+            settings.resource_spec()
+        )
+    return pipeline
+
+
+def kubernetes_platform_spec(settings, compiled_spec):
+    """The kfp-kubernetes platform document for the GPU executors, or None."""
+    config = settings.kubernetes_executor_config()
+    if not config:
+        return None
+    tasks = compiled_spec["root"]["dag"]["tasks"]
+    executors = {}
+    for component_id in settings.gpu_component_ids():
+        component_name = tasks[component_id]["componentRef"]["name"]
+        label = compiled_spec["components"][component_name]["executorLabel"]
+        executors[label] = config
+    return {"platforms": {"kubernetes": {
+        "deploymentSpec": {"executors": executors}}}}
+
+
+def _runtime_parameter_defaults(pipeline):
+    defaults = {}
+    for component in pipeline.components:
+        for value in component.exec_properties.values():
+            if isinstance(value, tfx.dsl.experimental.RuntimeParameter):
+                defaults[value.name] = value.default
+    return defaults
+
+
+def _complete_yaml(path, pipeline, settings):
+    """Adds parameter defaults and the Kubernetes platform document.
+
+    The bare spec drops `runtimeConfig`, which is where the runner puts the
+    defaults; KFP 2 reads them from the root's input definitions instead, so
+    a run that sets no parameter still gets them.
+    """
+    with open(path) as f:
+        text = f.read()
+    header = "".join(itertools.takewhile(
+        lambda line: line.startswith("#"), text.splitlines(True)
+    ))
+    spec = yaml.safe_load(text)
+    parameters = spec["root"]["inputDefinitions"]["parameters"]
+    for name, default in _runtime_parameter_defaults(pipeline).items():
+        parameters[name]["defaultValue"] = default
+        parameters[name]["isOptional"] = True
+    documents = [spec]
+    platform = kubernetes_platform_spec(settings, spec)
+    if platform is not None:
+        documents.append(platform)
+    with open(path, "w") as f:
+        f.write(header)
+        yaml.safe_dump_all(documents, f, sort_keys=True)
+
+
+def compile_pipeline(output_path, pipeline, settings=None):
+    """Writes the pipeline's YAML for KFP 2 and returns its path.
+
+    Args:
+        output_path: a file name ending in `.yaml` (the bare PipelineSpec
+            open-source KFP takes; `.json` would give Vertex's PipelineJob).
+        pipeline: from `create_kubeflow_pipeline`.
+        settings: the `ClusterSettings` the pipeline was made with.
+    """
+    if not output_path.endswith((".yaml", ".yml")):
+        raise ValueError(
+            f"The output file must end in .yaml (the PipelineSpec KFP 2 "
+            f"accepts); received {output_path!r}."
+        )
+    settings = settings or ClusterSettings()
+    output_path = os.path.abspath(output_path)
+    runner = tfx.orchestration.experimental.KubeflowV2DagRunner(
+        config=tfx.orchestration.experimental.KubeflowV2DagRunnerConfig(
+            default_image=settings.images(),
+            # Schema 2.1: what the KFP 2 SDK writes and the backend expects.
+            use_pipeline_spec_2_1=True,
+        ),
+        output_dir=os.path.dirname(output_path),
+        output_filename=os.path.basename(output_path),
+    )
+    if os.path.isfile(output_path):
+        os.remove(output_path)  # so that a stale file is never rewritten
+    runner.run(pipeline)
+    # `tfx pipeline create --engine vertex` redirects the runner's output to
+    # its own JSON file; then there is nothing of ours to complete.
+    if os.path.isfile(output_path):
+        _complete_yaml(output_path, pipeline, settings)
+    return output_path
+
+
+def settings_from_env():
+    """ClusterSettings from AKT_CPU_IMAGE, AKT_GPU_IMAGE, AKT_GPU_COUNT, ..."""
+    defaults = ClusterSettings()
+    selector = dict(
+        item.split("=", 1) for item in local_runner.list_env("AKT_NODE_SELECTOR")
+    )
+    return ClusterSettings(
+        cpu_image=os.environ.get("AKT_CPU_IMAGE", defaults.cpu_image),
+        gpu_image=os.environ.get("AKT_GPU_IMAGE", defaults.gpu_image),
+        gpu_count=int(os.environ.get("AKT_GPU_COUNT", defaults.gpu_count)),
+        trainer_on_gpu=os.environ.get("AKT_TRAINER_ON_GPU") == "1",
+        node_selector=selector,
+    )
+
+
+def pipeline_from_env():
+    """The pipeline `tfx pipeline compile --engine vertex` sees."""
+    config = local_runner.transform_config_from_env()
+    return create_kubeflow_pipeline(
+        pipeline_name=os.environ.get("AKT_PIPELINE_NAME", "autokeras-tfx"),
+        data_root=os.environ.get("AKT_DATA_ROOT", "/data"),
+        transform_config=config,
+        serving_model_dir=os.environ.get("AKT_SERVING_MODEL_DIR",
+                                         "/serving_model"),
+        settings=settings_from_env(),
+        max_trials=int(os.environ.get("AKT_MAX_TRIALS", "10")),
+        time_limit_seconds=int(os.environ.get("AKT_TIME_LIMIT", "0")),
+    )
+
+
+if __name__ == "__main__":
+    compile_pipeline(
+        os.environ.get("AKT_PIPELINE_FILE", "autokeras-tfx.yaml"),
+        pipeline_from_env(),
+        settings_from_env(),
+    )
