@@ -1,0 +1,365 @@
+"""The search report: an HTML page, a Markdown summary and KFP UI metadata.
+
+Pure Python (stdlib only). Everything reads the dict the tuner writes as
+`tuner_results.json`; every key is optional, and a trial may lack anything
+but its id. The HTML page is self-contained (inline CSS, an inline SVG chart
+from `components.report_chart`, no JavaScript), so it renders from a file,
+offline, or inline in the Kubeflow Pipelines UI.
+"""
+
+import html
+import json
+import os
+import tempfile
+
+from components import report_chart
+from components import report_data
+
+REPORT_HTML = "report.html"
+REPORT_MD = "report.md"
+KFP_UI_METADATA = "mlpipeline-ui-metadata.json"
+
+_TITLE = "AutoKeras search report"
+_TRIAL_HEADERS = "# trial origin score# status epochs# started# time# params#"
+
+_CSS = """
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",
+sans-serif;color:#1f2937;background:#f6f7f9;margin:0}
+main{max-width:1200px;margin:0 auto;padding:20px 28px 40px}
+h1{font-size:24px;margin:0 0 2px}h2{font-size:17px;margin:0 0 10px}
+.sub{color:#6b7280;margin:0 0 16px}
+section{background:#fff;border:1px solid #e5e7eb;border-radius:8px;
+padding:16px 18px;margin:0 0 16px}
+.cards{display:flex;flex-wrap:wrap;gap:10px;margin:0 0 16px}
+.card{background:#fff;border:1px solid #e5e7eb;border-radius:8px;
+padding:10px 16px;min-width:110px}
+.card.best{border-color:#16a34a;background:#f0fdf4}
+.card .k{color:#6b7280;font-size:12px;letter-spacing:.04em;
+text-transform:uppercase}.card .v{font-size:18px;font-weight:600}
+table{border-collapse:collapse;width:100%}table.kv{width:auto;min-width:50%}
+th,td{text-align:left;padding:5px 10px;border-bottom:1px solid #eef0f3;
+vertical-align:top}th{color:#6b7280;font-weight:600;font-size:12px;
+background:#fafafa}td.num,th.num{text-align:right;
+font-variant-numeric:tabular-nums}tr.best td{background:#f0fdf4;
+font-weight:600}code{font:12.5px ui-monospace,"DejaVu Sans Mono",monospace}
+.scope{color:#9ca3af}.msg{color:#b91c1c;font-size:12.5px}
+.badge{display:inline-block;padding:0 7px;border-radius:9px;font-size:12px;
+font-weight:600;background:#e5e7eb}
+.s-completed{background:#dcfce7;color:#166534}
+.s-failed,.s-invalid{background:#fee2e2;color:#991b1b}
+.s-stopped{background:#fef3c7;color:#92400e}
+.s-running{background:#dbeafe;color:#1e40af}
+.empty{color:#6b7280;font-style:italic}
+svg text{font:12px system-ui,"DejaVu Sans",sans-serif;fill:#4b5563}
+"""
+
+
+def _esc(value):
+    return html.escape(str(value), quote=True)
+
+
+def _scoped(name, sep):
+    """Escaped `name` in code, its scope (all before the last `sep`) dim."""
+    scope, _, leaf = str(name).rpartition(sep)
+    prefix = f'<span class="scope">{_esc(scope + sep)}</span>' if scope else ""
+    return f"<code>{prefix}{_esc(leaf)}</code>"
+
+
+def _origin_html(origin):
+    """'mutated: dense_block_1' -> 'mutated' and the sub-module as code."""
+    kind, sep, detail = str(origin or "").partition(": ")
+    return _esc(kind) + (f" <code>{_esc(detail)}</code>" if sep else "")
+
+
+def _chart(view):
+    """The score chart, one point a trial, hovering shows what it was."""
+    points = []
+    for trial in view.trials:
+        status = report_data.status(trial)
+        score = report_data.score(trial)
+        tip = (status, report_data.fmt_score(score), trial.get("origin"))
+        points.append(
+            report_chart.Point(
+                score=score if report_data.scored(trial) else None,
+                tooltip=f"trial {trial.get('trial_id', '?')} · "
+                + " · ".join(str(p) for p in tip if p),
+                stopped=status == "STOPPED",
+                best=trial is view.best,
+            )
+        )
+    return report_chart.score_chart_svg(points, view.objective, view.minimize)
+
+
+def _cards(view):
+    best, budget = view.best or {}, view.budget
+    highlight = " best" if view.best else ""
+    limit = budget.get("time_limit_seconds")
+    time = report_data.fmt_seconds(view.elapsed)
+    cards = (
+        ("best trial", best.get("trial_id", "none"), highlight),
+        (
+            view.objective,
+            report_data.score_text(best),
+            highlight,
+        ),
+        ("trials", f"{len(view.trials)} / {budget.get('max_trials', '?')}", ""),
+        ("outcome", view.outcome() or "no trials", ""),
+        (
+            "time",
+            f"{time} / {report_data.fmt_seconds(limit)}" if limit else time,
+            "",
+        ),
+    )
+    return '<div class="cards">%s</div>' % "".join(
+        f'<div class="card{css}"><div class="k">{_esc(key)}</div>'
+        f'<div class="v">{_esc(value)}</div></div>'
+        for key, value, css in cards
+    )
+
+
+def _table(headers, rows, row_attrs=None, css=""):
+    """An HTML table; a header ending in '#' marks a column of numbers."""
+    numeric = [h.endswith("#") and len(h) > 1 for h in headers]
+    head = "".join(
+        f'<th class="num">{_esc(h[:-1])}</th>' if n else f"<th>{_esc(h)}</th>"
+        for h, n in zip(headers, numeric)
+    )
+    body = []
+    for i, row in enumerate(rows):
+        cells = "".join(
+            f'<td class="num">{c}</td>' if n else f"<td>{c}</td>"
+            for c, n in zip(row, numeric)
+        )
+        body.append(f"<tr{row_attrs[i] if row_attrs else ''}>{cells}</tr>")
+    return (
+        f'<table class="{css}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def _hyperparameters_html(view):
+    values = report_data.as_dict((view.best or {}).get("hyperparameters"))
+    if not values:
+        return '<p class="empty">No trial completed.</p>'
+    rows = [
+        (
+            _scoped(k, "/"),
+            f"<code>{_esc(report_data.fmt_value(values[k]))}</code>",
+        )
+        for k in sorted(values)
+    ]
+    return _table(("hyperparameter", "value"), rows, css="kv")
+
+
+def _trials_html(view):
+    if not view.trials:
+        return '<p class="empty">No trials ran.</p>'
+    starts = [t.get("started_at") for t in view.trials]
+    first = min((s for s in starts if report_data.is_number(s)), default=None)
+    rows, attrs = [], []
+    for i, trial in enumerate(view.trials):
+        tid = _esc(trial.get("trial_id", "?"))
+        status, best = report_data.status(trial), trial is view.best
+        start = "–"
+        if report_data.is_number(starts[i]):
+            start = "+" + report_data.fmt_seconds(starts[i] - first)
+        rows.append(
+            (
+                str(i + 1),
+                ("★ " if best else "") + f"<code>{tid}</code>",
+                _origin_html(trial.get("origin")),
+                report_data.score_text(trial),
+                f'<span class="badge s-{_esc(status.lower())}">'
+                f"{_esc(status)}</span>",
+                _esc(trial.get("epochs", "–")),
+                start,
+                report_data.fmt_seconds(trial.get("seconds")),
+                report_data.fmt_int(trial.get("parameter_count")),
+                f'<span class="msg">{_esc(trial.get("message") or "")}</span>',
+            )
+        )
+        css = "trial best" if best else "trial"
+        attrs.append(f' id="trial-{tid}" class="{css}"')
+    return _table(_TRIAL_HEADERS.split() + ["message"], rows, attrs)
+
+
+def _architecture_html(view):
+    layers = [
+        report_data.as_dict(layer) for layer in view.model.get("layers") or []
+    ]
+    if not layers:
+        return '<p class="empty">No architecture recorded.</p>'
+    rows = [
+        (
+            _scoped(layer.get("name", "?"), "."),
+            _esc(layer.get("class", "")),
+            f"<code>{_esc(layer.get('output_shape', ''))}</code>",
+            report_data.fmt_int(layer.get("params")),
+        )
+        for layer in layers
+    ]
+    total = view.model.get("total_params")
+    if total is None:
+        total = sum(
+            l.get("params") or 0
+            for l in layers
+            if report_data.is_number(l.get("params"))
+        )
+    rows.append(
+        ("<b>total</b>", "", "", f"<b>{report_data.fmt_int(total)}</b>")
+    )
+    return _table(("layer", "class", "output shape", "params#"), rows)
+
+
+def render_html(results):
+    """The whole report as one self-contained HTML page (a string)."""
+    view = report_data.Results(results)
+    empty = '<p class="empty">No trials ran.</p>'
+    best = view.best
+    best_title = f" — trial {_esc(best.get('trial_id', '?'))}" if best else ""
+    direction = "minimize" if view.minimize else "maximize"
+    facts = [f"<code>{_esc(view.objective)}</code>"]
+    if view.budget.get("epochs") is not None:
+        facts.append(f"{_esc(view.budget['epochs'])} epochs per trial")
+    if view.seed is not None:
+        facts.append(f"seed {_esc(view.seed)}")
+    return "\n".join(
+        (
+            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width">',
+            f"<title>{_TITLE}</title><style>{_CSS}</style></head>",
+            f"<body><main><h1>{_TITLE}</h1>",
+            f'<p class="sub">Objective: {direction} '
+            f"{' · '.join(facts)}</p>",
+            _cards(view),
+            '<section id="chart"><h2>Score of every trial</h2>'
+            f"{_chart(view) if view.trials else empty}</section>",
+            f'<section id="best"><h2>Best configuration{best_title}</h2>'
+            f"{_hyperparameters_html(view)}</section>",
+            f'<section id="trials"><h2>Trials</h2>{_trials_html(view)}'
+            "</section>",
+            '<section id="architecture"><h2>Best model architecture</h2>'
+            f"{_architecture_html(view)}</section>",
+            "</main></body></html>\n",
+        )
+    )
+
+
+def _md(value):
+    """`value` as one Markdown table cell, any HTML in it escaped."""
+    text = html.escape("" if value is None else str(value), quote=False)
+    return text.replace("|", "\\|").replace("\n", " ").strip()
+
+
+def render_markdown(results):
+    """A short Markdown summary: best trial, its hyperparameters, all trials."""
+    view = report_data.Results(results)
+    best = view.best
+    better = "lower" if view.minimize else "higher"
+    lines = [f"# {_TITLE}", ""]
+    if best:
+        lines.append(
+            f"**Best trial {_md(best.get('trial_id', '?'))}**: "
+            f"{_md(view.objective)} = {report_data.score_text(best)} "
+            f"({better} is better)"
+        )
+    else:
+        lines.append("**No trial produced a score.**")
+    lines += [
+        "",
+        f"{len(view.trials)} trials ({view.outcome() or 'none'}) in "
+        f"{report_data.fmt_seconds(view.elapsed)}, "
+        f"seed {_md(view.seed) or '–'}.",
+    ]
+    values = report_data.as_dict((best or {}).get("hyperparameters"))
+    if values:
+        lines += ["", "## Best hyperparameters", ""]
+        lines += ["| hyperparameter | value |", "|---|---|"]
+        for key in sorted(values):
+            value = _md(report_data.fmt_value(values[key]))
+            lines.append(f"| `{_md(key)}` | `{value}` |")
+    if view.trials:
+        lines += ["", "## Trials", ""]
+        lines += ["| trial | origin | score | status | time | note |"]
+        lines += ["|---|---|---:|---|---:|---|"]
+    for trial in view.trials:
+        tid = _md(trial.get("trial_id", "?"))
+        lines.append(
+            f"| {f'**{tid}** ★' if trial is best else tid} "
+            f"| {_md(trial.get('origin'))} | {report_data.score_text(trial)} "
+            f"| {report_data.status(trial)} "
+            f"| {report_data.fmt_seconds(trial.get('seconds'))} "
+            f"| {_md(trial.get('message'))} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _read_if_path(value):
+    """(the file's text, path) if `value` names a file, else (value, None)."""
+    if isinstance(value, str) and "<" not in value and os.path.isfile(value):
+        with open(value, encoding="utf-8") as f:
+            return f.read(), value
+    return value, None
+
+
+def kfp_ui_metadata(report_html_path_or_content, markdown=None):
+    """The `mlpipeline-ui-metadata` dict the Kubeflow Pipelines UI renders.
+
+    Args:
+        report_html_path_or_content: the report's HTML, a path to it, or the
+            tuner results dict (then both HTML and Markdown are rendered).
+        markdown: the Markdown summary or a path to it; left out, the
+            `report.md` next to a given HTML path is used if there is one.
+    """
+    if isinstance(report_html_path_or_content, dict):
+        page = render_html(report_html_path_or_content)
+        markdown = render_markdown(report_html_path_or_content)
+    else:
+        page, path = _read_if_path(report_html_path_or_content)
+        sibling = path and os.path.join(os.path.dirname(path), REPORT_MD)
+        if markdown is None and sibling and os.path.isfile(sibling):
+            markdown = sibling
+        markdown, _ = _read_if_path(markdown)
+    outputs = [{"type": "web-app", "storage": "inline", "source": page}]
+    if markdown:
+        outputs.append(
+            {"type": "markdown", "storage": "inline", "source": markdown}
+        )
+    return {"outputs": outputs}
+
+
+def _write_atomic(path, text):
+    """Writes `text` to a temporary file beside `path`, then renames it."""
+    directory, name = os.path.split(path)
+    fd, tmp = tempfile.mkstemp(dir=directory or ".", prefix=f".{name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def write_report(results, output_dir):
+    """Writes report.html, report.md and mlpipeline-ui-metadata.json.
+
+    Each file goes to a temporary file renamed into place, so a reader never
+    sees half a report. Returns the paths, keyed "html", "markdown" and
+    "kfp_ui_metadata".
+    """
+    os.makedirs(output_dir, exist_ok=True)
+    page, summary = render_html(results), render_markdown(results)
+    metadata = json.dumps(kfp_ui_metadata(page, summary), indent=1)
+    paths = {}
+    for key, name, text in (
+        ("html", REPORT_HTML, page),
+        ("markdown", REPORT_MD, summary),
+        ("kfp_ui_metadata", KFP_UI_METADATA, metadata),
+    ):
+        paths[key] = os.path.join(output_dir, name)
+        _write_atomic(paths[key], text)
+    return paths
