@@ -39,14 +39,12 @@ def eval_config(config, min_accuracy=0.5, max_regression_loss=None):
     """
     if config.task == feature_kinds.CLASSIFICATION:
         metric, prediction_key = "SparseCategoricalAccuracy", "probabilities"
-        metric_name = "sparse_categorical_accuracy"
         absolute = tfma_config.GenericValueThreshold(
             lower_bound={"value": min_accuracy}
         )
         direction = tfma_config.MetricDirection.HIGHER_IS_BETTER
     else:
         metric, prediction_key = "MeanSquaredError", "predictions"
-        metric_name = "mean_squared_error"
         absolute = tfma_config.GenericValueThreshold(
             upper_bound={"value": max_regression_loss}
         ) if max_regression_loss is not None else None
@@ -74,20 +72,20 @@ def eval_config(config, min_accuracy=0.5, max_regression_loss=None):
             tfma_config.MetricsSpec(
                 metrics=[
                     tfma_config.MetricConfig(class_name="ExampleCount"),
-                    tfma_config.MetricConfig(class_name=metric),
-                ],
-                # Keyed by the metric's name, not its class name: TFMA
-                # reports "Metric not found" (and blesses nothing) otherwise.
-                per_slice_thresholds={
-                    metric_name: tfma_config.PerSliceMetricThresholds(
-                        thresholds=[
+                    # Thresholds on the MetricConfig itself: TFMA keys them
+                    # like the computed metric (unweighted). On the
+                    # MetricsSpec they get another key, and TFMA reports
+                    # "Metric not found" and blesses nothing.
+                    tfma_config.MetricConfig(
+                        class_name=metric,
+                        per_slice_thresholds=[
                             tfma_config.PerSliceMetricThreshold(
                                 slicing_specs=[tfma_config.SlicingSpec()],
                                 threshold=threshold,
                             )
-                        ]
-                    )
-                },
+                        ],
+                    ),
+                ],
             )
         ],
     )

@@ -11,7 +11,10 @@ import sys
 import time
 
 STAGE_EVENT = re.compile(r"Component (\S+) is (running|finished)\.")
-PROGRESS_LOGGER = "autokeras_tfx"
+# Our own loggers: the component's and the search engine's lines are shown.
+PROGRESS_LOGGERS = ("autokeras_tfx", "components", "search_space")
+# TFX announces stages through absl's logger.
+STAGE_LOGGER = "absl"
 
 
 class ProgressHandler(logging.Handler):
@@ -32,7 +35,9 @@ class ProgressHandler(logging.Handler):
         match = STAGE_EVENT.fullmatch(message)
         if match:
             self._stage(*match.groups())
-        elif record.name.startswith(PROGRESS_LOGGER):
+        elif record.name.startswith(PROGRESS_LOGGERS) and (
+            record.levelno >= logging.INFO
+        ):
             self._print(f"    {message}")
         elif record.levelno >= logging.WARNING and not _noise(record):
             self._print(f"  {record.levelname.lower()}: {message}")
@@ -75,4 +80,8 @@ def install(total_stages):
     handler = ProgressHandler(total_stages)
     root.addHandler(handler)
     root.setLevel(logging.INFO)
+    # Libraries imported mid-run (TensorFlow Transform's) lower the root
+    # logger to WARNING; loggers with their own level keep reporting.
+    for name in (STAGE_LOGGER, *PROGRESS_LOGGERS):
+        logging.getLogger(name).setLevel(logging.INFO)
     return handler

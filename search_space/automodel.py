@@ -133,10 +133,14 @@ class AutoModel(keras_tuner.HyperModel):
             hp: `keras_tuner.HyperParameters` the model was built with.
             model: The compiled model from `build`.
             x, y, validation_data: As for `keras.Model.fit`.
-            **kwargs: Passed to `keras.Model.fit`.
+            **kwargs: Passed to `keras.Model.fit`; `batch_size` overrides
+                the searched one.
         """
         with hp.name_scope(TRAINING_SCOPE):
             batch_size = self._batch_size(hp)
+        # An explicit batch size wins: the tuner halves it after an
+        # out-of-memory error.
+        batch_size = kwargs.pop("batch_size", None) or batch_size
         if _is_dataset(x):
             x = self._rebatch(x, batch_size)
             if _is_dataset(validation_data):

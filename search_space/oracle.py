@@ -3,7 +3,10 @@
 import hashlib
 import json
 import logging
+import os
 import random
+import re
+import tempfile
 import time
 
 import keras_tuner
@@ -15,40 +18,86 @@ ROOT_SCOPE = "<root>"
 # keras_tuner.engine.trial.TrialStatus values.
 RUNNING = "RUNNING"
 STOPPED = "STOPPED"
+IDLE = "IDLE"
+
+
+WHOLE_MODEL = "<model>"
+TRAINING = "<training>"
+_LAYER_INDEX = re.compile(r".+_(\d+)")
 
 
 def submodule_of(hp_name):
-    """The sub-module (block scope) owning a hyperparameter name."""
+    """The block scope owning a hyperparameter name (ROOT_SCOPE at top)."""
     return hp_name.rsplit("/", 1)[0] if "/" in hp_name else ROOT_SCOPE
 
 
-def selection_probabilities(submodules, counts):
+def submodule_tree(hp_names):
+    """The hierarchy of sub-modules over the given hyperparameter names.
+
+    Levels, smallest first: every hyperparameter alone; every layer (the
+    hyperparameters of one scope whose names end in the same `_<i>`, e.g.
+    `dense_block_1/units_0` and `dense_block_1/dropout_0` form
+    `dense_block_1/layer_0`); every block scope, nested blocks included in
+    their parents; the training hyperparameters at the top level; the whole
+    model. A group with the same members as a smaller one is listed once,
+    under the smaller one's name.
+
+    Returns:
+        Dict of sub-module name to the sorted tuple of its members.
+    """
+    groups = {}
+    for name in hp_names:
+        groups.setdefault(name, set()).add(name)
+        scope, _, local = name.rpartition("/")
+        layer = _LAYER_INDEX.fullmatch(local)
+        if layer:
+            prefix = scope + "/" if scope else ""
+            groups.setdefault(f"{prefix}layer_{layer.group(1)}", set()).add(
+                name
+            )
+        parts = name.split("/")[:-1]
+        for depth in range(1, len(parts) + 1):
+            groups.setdefault("/".join(parts[:depth]), set()).add(name)
+        if not parts:
+            groups.setdefault(TRAINING, set()).add(name)
+    if hp_names:
+        groups[WHOLE_MODEL] = set(hp_names)
+    tree, seen = {}, set()
+    # Smallest first; of equal groups, a hyperparameter's own name wins.
+    names = set(hp_names)
+    order = sorted(groups, key=lambda n: (len(groups[n]), n not in names, n))
+    for name in order:
+        members = frozenset(groups[name])
+        if members not in seen:
+            seen.add(members)
+            tree[name] = tuple(sorted(members))
+    return tree
+
+
+def selection_probabilities(sizes):
     """P(pick sub-module i) = (1 / (n_i + 1)) / sum_j (1 / (n_j + 1)).
 
     Args:
-        submodules: Candidate sub-module names.
-        counts: Dict of how many mutations each sub-module already had.
+        sizes: The number of hyperparameters n_i of each candidate.
     """
-    weights = np.array([1.0 / (counts.get(s, 0) + 1) for s in submodules])
+    weights = 1.0 / (np.asarray(sizes, dtype=float) + 1.0)
     return weights / weights.sum()
 
 
-def pick_submodules(submodules, counts, how_many, rng):
-    """Draws `how_many` distinct sub-modules, favouring less-mutated ones.
+def pick_submodule(tree, rng, min_size=1):
+    """Draws one sub-module of at least `min_size` hyperparameters.
 
     Args:
-        submodules: Sorted list of candidate sub-module names.
-        counts: Dict of previous mutations per sub-module.
-        how_many: Number to draw (1 except when widening).
-        rng: `numpy.random.Generator`.
+        tree: From `submodule_tree`.
+        rng: A `numpy.random.Generator`.
+        min_size: Widening: smaller sub-modules are not candidates.
+
+    Returns:
+        The picked sub-module's name.
     """
-    remaining, picked = list(submodules), []
-    for _ in range(min(how_many, len(remaining))):
-        probabilities = selection_probabilities(remaining, counts)
-        picked.append(
-            remaining.pop(rng.choice(len(remaining), p=probabilities))
-        )
-    return picked
+    names = [n for n in sorted(tree) if len(tree[n]) >= min_size]
+    probabilities = selection_probabilities([len(tree[n]) for n in names])
+    return names[rng.choice(len(names), p=probabilities)]
 
 
 def is_tunable(hp):
@@ -62,6 +111,24 @@ def is_tunable(hp):
     return True
 
 
+def write_json_atomically(path, value):
+    """Writes JSON so that a reader (or a resumed run) never sees half a
+    file: a temporary file in the same directory, then a rename."""
+    directory = os.path.dirname(path) or "."
+    os.makedirs(directory, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=directory, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w") as f:
+            json.dump(value, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise
+
+
 def values_key(values):
     text = json.dumps(values, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
@@ -71,27 +138,36 @@ class HillClimbingOracle(keras_tuner.Oracle):
     """Tries the predefined configurations, then mutates the best trial.
 
     A mutation copies the best trial's values and resamples exactly one
-    sub-module: the hyperparameters directly in one block scope, such as
-    `dense_block_1/...` (a nested block is a sub-module of its own), plus
-    any hyperparameter that the new values activate. Sub-module i is picked with probability proportional to
-    1 / (n_i + 1), where n_i counts its earlier mutations, so neglected
-    blocks get explored. A configuration already tried, or over
-    `max_model_size`, is re-drawn; after `misses_per_widening` misses in a
-    row one more sub-module is resampled per draw, up to a fully random
-    draw. The search only stops at `max_trials` or `time_limit`: if the
-    space is exhausted a random (repeated) configuration is run.
+    sub-module of them (`submodule_tree`: one hyperparameter, a layer, a
+    block, the training settings or the whole model), plus any
+    hyperparameter that the new values activate. Sub-module i is picked with
+    probability proportional to 1 / (n_i + 1), n_i its number of
+    hyperparameters, so small, local changes are the most frequent. A
+    configuration already tried, or over `max_model_size`, is re-drawn;
+    after `misses_per_widening` misses in a row the smallest sub-modules
+    stop being candidates, up to the whole model (a random draw). The search
+    only stops at `max_trials` or `time_limit`: if the space is exhausted a
+    random (repeated) configuration is run.
 
     Args:
         objective: As for `keras_tuner.Oracle`.
         max_trials: Trial budget.
-        time_limit: Seconds after the first trial of this process after
-            which no new trial starts; None for no limit.
+        time_limit: Wall-clock seconds for the whole search, counted across
+            resumed runs; no trial starts that the longest finished trial
+            says cannot finish in the time left. None for no limit.
         seed: Integer seed of every random draw (0 is a valid seed). None
             draws one, which is then kept in the state.
         initial_hps: List of dicts (name to value) to try first, in order.
         max_model_size: Largest parameter count to train. Checked through
             `model_size_fn`, which `SearchTuner` sets.
-        misses_per_widening: Misses before resampling one more sub-module.
+        misses_per_widening: Misses before the smallest sub-modules are
+            dropped from the candidates.
+        warm_start_hps: List of dicts from an earlier search, tried before
+            `initial_hps`; those that no longer fit the space are skipped.
+        parallel_trials: How many trials run at once. Trial i mutates the
+            best of trials 0..i-parallel_trials and waits (IDLE) until they
+            have finished, so the configurations tried do not depend on
+            which worker is faster.
         **kwargs: Passed to `keras_tuner.Oracle`.
     """
 
@@ -104,6 +180,8 @@ class HillClimbingOracle(keras_tuner.Oracle):
         initial_hps=None,
         max_model_size=None,
         misses_per_widening=10,
+        warm_start_hps=None,
+        parallel_trials=1,
         **kwargs,
     ):
         super().__init__(objective=objective, max_trials=max_trials, **kwargs)
@@ -117,42 +195,92 @@ class HillClimbingOracle(keras_tuner.Oracle):
         )
         self.max_model_size = max_model_size
         self.misses_per_widening = misses_per_widening
+        self.warm_start_hps = [dict(v) for v in warm_start_hps or []]
+        self.parallel_trials = max(1, int(parallel_trials))
         self.model_size_fn = None
+        # How many mutations each sub-module had, and where each trial's
+        # configuration came from: for reports, not for selection.
         self.submodule_counts = {}
+        self.trial_origins = {}
+        self.trial_seconds = {}
         self._initial_index = 0
         self._seen = set()
         self._too_large = set()
+        # Seconds spent by earlier processes of a resumed search.
+        self._elapsed_before = 0.0
         self._clock_start = None
+        self._trial_started = {}
+
+    def elapsed_seconds(self):
+        if self._clock_start is None:
+            return self._elapsed_before
+        return self._elapsed_before + time.monotonic() - self._clock_start
 
     def populate_space(self, trial_id):
         if self._clock_start is None:
             self._clock_start = time.monotonic()
         if self._time_is_up():
-            LOGGER.info("Time limit of %ss reached.", self.time_limit)
+            LOGGER.info(
+                "Time limit of %ss reached after %.0f s.",
+                self.time_limit,
+                self.elapsed_seconds(),
+            )
             return {"status": STOPPED}
-        # Seeded by trial count: reproducible, also after a reload.
-        rng = np.random.default_rng([self.seed, len(self.trials)])
-        values = self._next_initial() or self._next_mutation(rng)
+        index = len(self.trials)
+        values, origin = self._next_initial()
+        if values is None:
+            parents = self._finished_parents(index)
+            if parents is None:
+                return {"status": IDLE}
+            # Seeded by trial number: reproducible, also after a reload.
+            rng = np.random.default_rng([self.seed, index])
+            values, origin = self._next_mutation(rng, parents)
         self._seen.add(values_key(values))
-        return {
-            "status": RUNNING,
-            "values": values,
-        }
+        self.trial_origins[trial_id] = origin
+        return {"status": RUNNING, "values": values}
+
+    def create_trial(self, tuner_id):
+        trial = super().create_trial(tuner_id)
+        # Also a trial re-run after a resume: its clock starts now.
+        if trial.status == RUNNING:
+            self._trial_started.setdefault(trial.trial_id, time.monotonic())
+        return trial
+
+    def end_trial(self, trial):
+        started = self._trial_started.pop(trial.trial_id, None)
+        if started is not None:
+            self.trial_seconds[trial.trial_id] = time.monotonic() - started
+        return super().end_trial(trial)
 
     def _time_is_up(self):
         if self.time_limit is None:
             return False
-        return time.monotonic() - self._clock_start >= self.time_limit
+        # Conservative: the next trial may take as long as the longest one.
+        estimate = max(self.trial_seconds.values(), default=0.0)
+        return self.elapsed_seconds() + estimate >= self.time_limit
 
     def _next_initial(self):
-        while self._initial_index < len(self.initial_hps or []):
-            preset = self.initial_hps[self._initial_index]
+        """The next acceptable warm-start or predefined configuration, and
+        its origin; (None, None) when they are used up."""
+        warm, presets = self.warm_start_hps, self.initial_hps or []
+        while self._initial_index < len(warm) + len(presets):
+            position = self._initial_index
             self._initial_index += 1
-            values = self._complete(preset)
+            if position < len(warm):
+                origin = f"warm start {position + 1}/{len(warm)}"
+                try:
+                    values = self._complete(warm[position])
+                except ValueError as error:
+                    LOGGER.info("Skipping %s: %s", origin, error)
+                    continue
+            else:
+                number = position - len(warm) + 1
+                origin = f"predefined {number}/{len(presets)}"
+                values = self._complete(presets[number - 1])
             if self._acceptable(values):
-                return values
-            LOGGER.info("Skipping predefined configuration %s.", preset)
-        return None
+                return values, origin
+            LOGGER.info("Skipping %s (tried, or too large).", origin)
+        return None, None
 
     def _complete(self, partial):
         """Active values: `partial` where given, defaults elsewhere."""
@@ -182,50 +310,71 @@ class HillClimbingOracle(keras_tuner.Oracle):
                 return False
         return True
 
-    def _next_mutation(self, rng):
-        best = self._best_trial()
-        base = best.hyperparameters.values if best else {}
-        candidates = self._submodules(base)
-        widest = len(candidates) + 1
-        # The last level is a random draw over the whole space.
-        max_misses = self.misses_per_widening * (widest + 4)
-        values = None
-        for misses in range(max_misses):
-            width = 1 + misses // self.misses_per_widening
-            counts = self.submodule_counts
-            if not best or width >= widest:
-                picked = []
-                values = self._resample(base, None, rng)
-            else:
-                picked = pick_submodules(candidates, counts, width, rng)
-                values = self._resample(base, picked, rng)
-            if self._acceptable(values):
-                for name in picked:
-                    self.submodule_counts[name] = counts.get(name, 0) + 1
-                return values
-        LOGGER.warning("Search space exhausted; repeating a configuration.")
-        return values
+    def _finished_parents(self, index):
+        """Trials whose best the next mutation starts from, or None while
+        one of them is still running."""
+        parents = [
+            t for t in self.trials.values()
+            if int(t.trial_id) <= index - self.parallel_trials
+        ]
+        if any(t.status in (RUNNING, IDLE) for t in parents):
+            return None
+        return parents
 
-    def _best_trial(self):
+    def _next_mutation(self, rng, parents):
+        """A mutation of the best of `parents`, and its origin."""
+        best = self._best_trial(parents)
+        base = best.hyperparameters.values if best else {}
+        tree = self.submodule_tree(base)
+        # Widening steps: each drops the smallest remaining sub-modules.
+        sizes = sorted({len(members) for members in tree.values()})
+        values = None
+        max_misses = self.misses_per_widening * (len(sizes) + 4)
+        for misses in range(max_misses):
+            level = misses // self.misses_per_widening
+            if not best or not tree or level >= len(sizes):
+                picked, members = WHOLE_MODEL, None
+            else:
+                picked = pick_submodule(tree, rng, min_size=sizes[level])
+                members = set(tree[picked])
+            values = self._resample(base, members, rng)
+            if self._acceptable(values):
+                if best:
+                    self.submodule_counts[picked] = (
+                        self.submodule_counts.get(picked, 0) + 1
+                    )
+                    return values, f"mutated: {picked}"
+                return values, "random"
+        LOGGER.warning("Search space exhausted; repeating a configuration.")
+        return values, "random (space exhausted)"
+
+    def _best_trial(self, candidates):
         # Ties go to the earliest trial: reloaded trials come in file order.
-        ranked = self.get_best_trials(len(self.trials))
+        ids = {t.trial_id for t in candidates}
+        ranked = [
+            t for t in self.get_best_trials(len(self.trials))
+            if t.trial_id in ids
+        ]
         if not ranked:
             return None
         tied = [t for t in ranked if t.score == ranked[0].score]
         return min(tied, key=lambda t: int(t.trial_id))
 
-    def _submodules(self, base):
+    def submodule_tree(self, values):
+        """`submodule_tree` of the tunable hyperparameters active in
+        `values`."""
         hps = self.hyperparameters.copy()
-        hps.values = dict(self._complete(base))
-        names = {
-            submodule_of(hp.name)
+        hps.values = dict(self._complete(values))
+        names = [
+            hp.name
             for hp in hps.space
             if hps.is_active(hp) and is_tunable(hp)
-        }
-        return sorted(names)
+        ]
+        return submodule_tree(names)
 
-    def _resample(self, base, submodules, rng):
-        """Copies `base`, resampling the hps of `submodules` (None: all).
+    def _resample(self, base, members, rng):
+        """Copies `base`, resampling the hyperparameters in `members`
+        (None: all).
 
         Hyperparameters the resampling activates (say, the layers of a
         newly chosen block type) are sampled as part of the same mutation.
@@ -238,8 +387,8 @@ class HillClimbingOracle(keras_tuner.Oracle):
             if not hps.is_active(hp):
                 continue
             kept = (
-                submodules is not None
-                and submodule_of(hp.name) not in submodules
+                members is not None
+                and hp.name not in members
                 and hp.name in base
                 and base_hps.is_active(hp)
             )
@@ -255,9 +404,14 @@ class HillClimbingOracle(keras_tuner.Oracle):
         state.update(
             {
                 "time_limit": self.time_limit,
+                "elapsed_seconds": self.elapsed_seconds(),
                 "initial_hps": self.initial_hps,
+                "warm_start_hps": self.warm_start_hps,
+                "parallel_trials": self.parallel_trials,
                 "initial_index": self._initial_index,
                 "submodule_counts": self.submodule_counts,
+                "trial_origins": self.trial_origins,
+                "trial_seconds": self.trial_seconds,
                 "seen": sorted(self._seen),
                 "too_large": sorted(self._too_large),
             }
@@ -268,7 +422,22 @@ class HillClimbingOracle(keras_tuner.Oracle):
         super().set_state(state)
         self.time_limit = state["time_limit"]
         self.initial_hps = state["initial_hps"]
+        self.warm_start_hps = list(state.get("warm_start_hps", []))
+        self.parallel_trials = int(state.get("parallel_trials", 1))
         self._initial_index = state["initial_index"]
         self.submodule_counts = dict(state["submodule_counts"])
+        self.trial_origins = dict(state.get("trial_origins", {}))
+        self.trial_seconds = dict(state.get("trial_seconds", {}))
+        self._elapsed_before = float(state.get("elapsed_seconds", 0.0))
+        self._clock_start = None
         self._seen = set(state["seen"])
         self._too_large = set(state["too_large"])
+
+    # Atomic writes: a node killed mid-write leaves the previous state, which
+    # a resumed search can trust.
+    def save(self):
+        write_json_atomically(self._get_oracle_fname(), self.get_state())
+
+    def _save_trial(self, trial):
+        path = os.path.join(self._get_trial_dir(trial.trial_id), "trial.json")
+        write_json_atomically(path, trial.get_state())

@@ -1,9 +1,82 @@
-"""`SearchTuner`: runs seeded, early-stopped trials for a HillClimbingOracle."""
+"""`SearchTuner`: seeded, fault-tolerant trials for a HillClimbingOracle.
+
+What a production search needs beyond keras-tuner's `Tuner`, all per trial:
+a cleared Keras session (memory stays flat over many trials), a seed, early
+stopping on stalls and on NaN losses (recorded as such), one retry with half
+the batch size when the device runs out of memory, a small `trial_info.json`
+next to the trial's checkpoint, and only the best trials' checkpoints kept
+on disk.
+"""
+
+import gc
+import glob
+import json
+import logging
+import math
+import os
+import time
 
 import keras
 import keras_tuner
 
+from search_space import oracle as oracle_lib
 from search_space.oracle import HillClimbingOracle
+
+LOGGER = logging.getLogger(__name__)
+TRIAL_INFO_FILE = "trial_info.json"
+# While a parallel worker waits for the trials its next mutation depends on.
+IDLE_POLL_SECONDS = 0.5
+
+
+def is_out_of_memory(error):
+    """Whether `error` is a device or host out-of-memory error.
+
+    Matched by name and message, so that no backend needs importing: TF's
+    ResourceExhaustedError, JAX's RESOURCE_EXHAUSTED XlaRuntimeError, torch's
+    OutOfMemoryError, Python's MemoryError.
+    """
+    for link in _error_chain(error):
+        if isinstance(link, MemoryError):
+            return True
+        name = type(link).__name__
+        text = str(link)
+        if name in ("ResourceExhaustedError", "OutOfMemoryError"):
+            return True
+        if "RESOURCE_EXHAUSTED" in text or "out of memory" in text.lower():
+            return True
+    return False
+
+
+def _error_chain(error):
+    seen = []
+    while error is not None and error not in seen:
+        seen.append(error)
+        error = error.__cause__ or error.__context__
+    return seen
+
+
+class TrialDiverged(keras_tuner.errors.FailedTrialError):
+    """The loss became NaN or infinite."""
+
+
+class _TrialRecorder(keras.callbacks.Callback):
+    """Counts epochs, takes the parameter count, watches for NaN losses."""
+
+    def __init__(self):
+        super().__init__()
+        self.epochs = 0
+        self.parameter_count = None
+        self.diverged_at = None
+
+    def on_train_begin(self, logs=None):
+        self.parameter_count = int(self.model.count_params())
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epochs = epoch + 1
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            self.diverged_at = epoch + 1
+            self.model.stop_training = True
 
 
 class SearchTuner(keras_tuner.Tuner):
@@ -27,6 +100,8 @@ class SearchTuner(keras_tuner.Tuner):
         max_model_size: Largest parameter count to train.
         patience: Epochs without improvement before early stopping; None
             disables it.
+        keep_best_checkpoints: How many trials keep their weights on disk
+            (the best ones); the rest are deleted as the search goes.
         **kwargs: Passed to `keras_tuner.Tuner` (`directory`,
             `project_name`, `overwrite`, ...).
     """
@@ -41,6 +116,7 @@ class SearchTuner(keras_tuner.Tuner):
         seed=0,
         max_model_size=None,
         patience=3,
+        keep_best_checkpoints=1,
         **kwargs,
     ):
         presets = getattr(hypermodel, "predefined_configurations", None)
@@ -57,6 +133,8 @@ class SearchTuner(keras_tuner.Tuner):
                 oracle.initial_hps = presets()
             oracle.model_size_fn = self.count_params
         self.patience = patience
+        self.keep_best_checkpoints = keep_best_checkpoints
+        self._waiting_for_trial = False
         super().__init__(oracle=oracle, hypermodel=hypermodel, **kwargs)
 
     def count_params(self, values):
@@ -69,9 +147,70 @@ class SearchTuner(keras_tuner.Tuner):
     def trial_seed(self, trial):
         return (self.oracle.seed + int(trial.trial_id)) % (2**31)
 
+    def pre_create_trial(self):
+        # A parallel worker asks again when the oracle answered IDLE (its
+        # next mutation waits for an earlier trial); do not spin.
+        if self._waiting_for_trial:
+            time.sleep(IDLE_POLL_SECONDS)
+        self._waiting_for_trial = True
+
+    def on_trial_begin(self, trial):
+        self._waiting_for_trial = False
+        super().on_trial_begin(trial)
+
     def run_trial(self, trial, *args, **kwargs):
+        started = time.monotonic()
+        info = {"trial_id": trial.trial_id, "message": ""}
+        batch_size = self._searched_batch_size(trial)
+        try:
+            try:
+                results = self._fit_once(trial, info, args, kwargs, None)
+            except Exception as error:  # noqa: BLE001 (classified below)
+                if not is_out_of_memory(error) or not batch_size:
+                    raise
+                smaller = max(1, batch_size // 2)
+                LOGGER.warning(
+                    "Trial %s ran out of memory at batch size %d; retrying "
+                    "once with %d.", trial.trial_id, batch_size, smaller,
+                )
+                info["message"] = (
+                    f"out of memory at batch size {batch_size}; retried "
+                    f"with {smaller}"
+                )
+                info["retried_with_batch_size"] = smaller
+                try:
+                    results = self._fit_once(
+                        trial, info, args, kwargs, smaller
+                    )
+                except Exception as retry_error:  # noqa: BLE001
+                    if is_out_of_memory(retry_error):
+                        raise keras_tuner.errors.FailedTrialError(
+                            f"out of memory at batch size {batch_size} and "
+                            f"again at {smaller}: {retry_error}"
+                        ) from retry_error
+                    raise
+        except keras_tuner.errors.FatalError:
+            raise
+        except Exception as error:
+            if not isinstance(error, TrialDiverged):
+                info["message"] = _short(error)
+            if isinstance(error, keras_tuner.errors.FailedTrialError):
+                raise
+            # Every failure counts towards the oracle's limit of
+            # consecutive failures (keras-tuner only counts these).
+            raise keras_tuner.errors.FailedTrialError(info["message"]) from error
+        finally:
+            info["seconds"] = round(time.monotonic() - started, 3)
+            self._write_trial_info(trial, info)
+        return results
+
+    def _fit_once(self, trial, info, args, kwargs, batch_size):
+        # A fresh graph and freed memory for every attempt.
+        keras.backend.clear_session()
+        gc.collect()
         keras.utils.set_random_seed(self.trial_seed(trial))
-        callbacks = list(kwargs.pop("callbacks", None) or [])
+        recorder = _TrialRecorder()
+        callbacks = list(kwargs.get("callbacks") or [])
         has_early_stopping = any(
             isinstance(c, keras.callbacks.EarlyStopping) for c in callbacks
         )
@@ -83,4 +222,101 @@ class SearchTuner(keras_tuner.Tuner):
                     patience=self.patience,
                 )
             )
-        return super().run_trial(trial, *args, callbacks=callbacks, **kwargs)
+        callbacks.append(recorder)
+        fit_kwargs = dict(kwargs, callbacks=callbacks)
+        if batch_size is not None:
+            fit_kwargs["batch_size"] = batch_size
+        results = super().run_trial(trial, *args, **fit_kwargs)
+        info["epochs"] = recorder.epochs
+        info["parameter_count"] = recorder.parameter_count
+        info["batch_size"] = batch_size or self._searched_batch_size(trial)
+        requested = kwargs.get("epochs")
+        info["stopped_early"] = bool(requested and recorder.epochs < requested)
+        if recorder.diverged_at is not None:
+            info["message"] = f"diverged: NaN loss at epoch {recorder.diverged_at}"
+            raise TrialDiverged(info["message"])
+        if info["stopped_early"] and not info["message"]:
+            info["message"] = (
+                f"stopped at epoch {recorder.epochs}: no improvement in "
+                f"{self.patience} epochs"
+            )
+        return results
+
+    def _searched_batch_size(self, trial):
+        values = trial.hyperparameters.values
+        for name, value in values.items():
+            if name == "batch_size" or name.endswith("/batch_size"):
+                return int(value)
+        fixed = getattr(self.hypermodel, "batch_size", None)
+        return int(fixed) if fixed else None
+
+    def _write_trial_info(self, trial, info):
+        path = os.path.join(self.get_trial_dir(trial.trial_id), TRIAL_INFO_FILE)
+        oracle_lib.write_json_atomically(path, info)
+
+    def trial_info(self, trial_id):
+        """What `run_trial` recorded for a trial ({} if it never ran)."""
+        path = os.path.join(self.get_trial_dir(trial_id), TRIAL_INFO_FILE)
+        if not os.path.exists(path):
+            return {}
+        with open(path) as f:
+            return json.load(f)
+
+    def on_trial_end(self, trial):
+        super().on_trial_end(trial)
+        self._log_progress(trial)
+        self.prune_checkpoints()
+
+    def prune_checkpoints(self):
+        """Deletes the weights of every finished trial but the best few."""
+        if self.keep_best_checkpoints is None:
+            return
+        keep = {
+            t.trial_id
+            for t in self.oracle.get_best_trials(self.keep_best_checkpoints)
+        }
+        for trial_id, trial in self.oracle.trials.items():
+            if trial_id in keep or trial.status == "RUNNING":
+                continue
+            trial_dir = os.path.join(self.project_dir, f"trial_{trial_id}")
+            for path in glob.glob(os.path.join(trial_dir, "checkpoint*")):
+                os.remove(path)
+
+    def _log_progress(self, trial):
+        oracle = self.oracle
+        finished = [t for t in oracle.trials.values() if t.status != "RUNNING"]
+        best = oracle.get_best_trials(1)
+        best_score = best[0].score if best else None
+        info = self.trial_info(trial.trial_id)
+        seconds = info.get("seconds") or 0.0
+        done = len(finished)
+        remaining = max(0, oracle.max_trials - done)
+        mean = sum(
+            self.trial_info(t.trial_id).get("seconds", 0) for t in finished
+        ) / max(done, 1)
+        origin = getattr(oracle, "trial_origins", {}).get(trial.trial_id, "")
+        score = "failed" if trial.score is None else f"{trial.score:.4g}"
+        best_text = "-" if best_score is None else f"{best_score:.4g}"
+        LOGGER.info(
+            "trial %d/%d  score %s (best %s)  %.0f s  ETA %s  %s%s",
+            int(trial.trial_id) + 1,
+            oracle.max_trials,
+            score,
+            best_text,
+            seconds,
+            _duration(remaining * mean),
+            origin,
+            f"  [{info['message']}]" if info.get("message") else "",
+        )
+
+
+def _duration(seconds):
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min"
+
+
+def _short(error):
+    text = f"{type(error).__name__}: {error}".strip()
+    first = text.splitlines()[0] if text else type(error).__name__
+    return first[:300]

@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 from search_space import HillClimbingOracle
-from search_space.oracle import pick_submodules
+from search_space.oracle import WHOLE_MODEL
+from search_space.oracle import pick_submodule
 from search_space.oracle import selection_probabilities
-from search_space.oracle import submodule_of
+from search_space.oracle import submodule_tree
 
 OBJECTIVE = keras_tuner.Objective("score", "min")
 
@@ -63,26 +64,59 @@ def trial_values(tuner):
     return [t.hyperparameters.values for t in trials]
 
 
-def changed_submodules(before, after):
-    names = set(before) | set(after)
-    return {submodule_of(n) for n in names if before.get(n) != after.get(n)}
+def test_submodules_form_a_hierarchy():
+    tree = submodule_tree(
+        [
+            "learning_rate",
+            "optimizer",
+            "block_1/num_layers",
+            "block_1/units_0",
+            "block_1/dropout_0",
+            "block_1/units_1",
+            "block_1/inner/kind",
+        ]
+    )
+    # Every hyperparameter alone, a layer, nested and outer blocks, the
+    # training settings and the whole model; `block_1/layer_1` and
+    # `block_1/inner` have one member, so they are that hyperparameter.
+    assert tree["block_1/layer_0"] == ("block_1/dropout_0", "block_1/units_0")
+    assert len(tree["block_1"]) == 5
+    assert tree["<training>"] == ("learning_rate", "optimizer")
+    assert len(tree[WHOLE_MODEL]) == 7
+    assert "block_1/layer_1" not in tree and "block_1/inner" not in tree
+    assert len(tree) == 7 + 4
 
 
-def test_selection_frequencies_follow_inverse_count():
-    submodules = ["a", "b", "c", "d"]
-    counts = {"a": 0, "b": 1, "c": 3, "d": 7}
+def test_selection_frequencies_follow_inverse_size():
+    tree = {
+        "x": ("x",),
+        "layer": ("x", "y"),
+        "block": ("x", "y", "z", "w"),
+        WHOLE_MODEL: tuple("xyzwabcd"),
+    }
     rng = np.random.default_rng(0)
     draws = 40000
     picks = collections.Counter(
-        pick_submodules(submodules, counts, 1, rng)[0] for _ in range(draws)
+        pick_submodule(tree, rng) for _ in range(draws)
     )
-    expected = selection_probabilities(submodules, counts)
-    measured = np.array([picks[s] / draws for s in submodules])
-    # 1/(n+1) = 1, 1/2, 1/4, 1/8 -> 8/15, 4/15, 2/15, 1/15.
-    np.testing.assert_allclose(expected, [8 / 15, 4 / 15, 2 / 15, 1 / 15])
+    names = sorted(tree)
+    expected = selection_probabilities([len(tree[n]) for n in names])
+    measured = np.array([picks[n] / draws for n in names])
+    # 1/(n+1) for n = 1, 2, 4, 8 -> 1/2, 1/3, 1/5, 1/9, normalised.
+    weights = {"x": 1 / 2, "layer": 1 / 3, "block": 1 / 5, WHOLE_MODEL: 1 / 9}
+    total = sum(weights.values())
+    np.testing.assert_allclose(expected, [weights[n] / total for n in names])
     # Binomial standard error is below 0.0025 here; allow 4 sigma.
     np.testing.assert_allclose(measured, expected, atol=0.01)
-    print("measured", dict(zip(submodules, measured.round(4))))
+    print("measured", dict(zip(names, measured.round(4))))
+    print("expected", dict(zip(names, expected.round(4))))
+
+
+def test_widening_drops_the_smallest_submodules():
+    tree = {"x": ("x",), "block": ("x", "y"), WHOLE_MODEL: ("x", "y", "z")}
+    rng = np.random.default_rng(1)
+    picks = {pick_submodule(tree, rng, min_size=2) for _ in range(200)}
+    assert picks == {"block", WHOLE_MODEL}
 
 
 def test_predefined_configurations_come_first_in_order(tmp_path):
@@ -92,21 +126,37 @@ def test_predefined_configurations_come_first_in_order(tmp_path):
     assert values[0]["alpha/x"] == 5 and values[0]["alpha/y"] == 0
     assert values[1]["gamma/delta/w"] == 7 and values[1]["beta/kind"] == "big"
     assert "beta/size" in values[1]
+    origins = [
+        tuner.oracle.trial_origins[i]
+        for i in sorted(tuner.oracle.trials, key=int)
+    ]
+    assert origins[:2] == ["predefined 1/2", "predefined 2/2"]
+    assert all(o.startswith("mutated: ") for o in origins[2:]), origins
 
 
 def test_each_mutation_resamples_one_submodule_of_the_best(tmp_path):
     tuner = run_search(tmp_path, max_trials=25, initial_hps=[{}])
-    trials = [
-        tuner.oracle.trials[i] for i in sorted(tuner.oracle.trials, key=int)
-    ]
+    oracle = tuner.oracle
+    trials = [oracle.trials[i] for i in sorted(oracle.trials, key=int)]
+    picked_names = set()
     for index in range(1, len(trials)):
         finished = [t for t in trials[:index] if t.score is not None]
-        best = min(finished, key=lambda t: t.score)
-        changed = changed_submodules(
-            best.hyperparameters.values, trials[index].hyperparameters.values
-        )
-        # Changing beta/kind also (de)activates beta/size: same sub-module.
-        assert len(changed) == 1, changed
+        best = min(finished, key=lambda t: t.score).hyperparameters.values
+        after = trials[index].hyperparameters.values
+        origin = oracle.trial_origins[trials[index].trial_id]
+        assert origin.startswith("mutated: "), origin
+        picked = origin[len("mutated: "):]
+        picked_names.add(picked)
+        members = set(oracle.submodule_tree(best)[picked])
+        changed = {
+            n for n in set(best) | set(after) if best.get(n) != after.get(n)
+        }
+        # Only the picked sub-module's values change, plus what they
+        # (de)activate: beta/kind switches beta/size on and off.
+        activated = set(after) ^ set(best)
+        assert changed <= members | activated, (picked, changed)
+    # Several levels of the hierarchy were used, not only single values.
+    assert len(picked_names) >= 4, picked_names
 
 
 def test_no_duplicates_and_no_early_stop_in_a_tiny_space(tmp_path):
