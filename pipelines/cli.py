@@ -3,6 +3,7 @@
   autokeras-tfx run --data DIR --label COLUMN [--task ...] [--max-trials N]
                     [--time-limit S] [--output DIR] ...
   autokeras-tfx demo [--output DIR] [--max-trials N]
+  autokeras-tfx kfp compile|upload|run|schedule|runs ...  (see kfp_cli.py)
 
 `run` checks the raw input first (seconds, before any stage), runs the local
 pipeline with SQLite metadata, shows progress stage by stage and trial by
@@ -16,6 +17,7 @@ import time
 
 from components import feature_kinds
 from components import input_checks
+from pipelines import kfp_cli
 
 # ExampleGen, StatisticsGen, SchemaGen, ExampleValidator, Transform, tuner,
 # Trainer, resolver, Evaluator, Pusher.
@@ -78,6 +80,7 @@ def build_parser():
     )
     _add_run_arguments(demo, data_required=False)
     demo.set_defaults(max_trials=3, epochs=5)
+    kfp_cli.add_parser(commands)
     return parser
 
 
@@ -127,6 +130,8 @@ def run(args):
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    if args.command == "kfp":
+        return kfp_cli.run(args)
     if args.command == "demo":
         from pipelines import sample_data
 

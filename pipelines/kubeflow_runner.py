@@ -35,25 +35,13 @@ from tfx import v1 as tfx
 
 from components import spec as tuner_spec
 from pipelines import pipeline as pipeline_lib
+from pipelines import deploy_config
 from pipelines import local_runner
 
-DEFAULT_CPU_IMAGE = "autokeras-tfx:cpu"
-DEFAULT_GPU_IMAGE = "autokeras-tfx:gpu"
 TUNER_ID = "AutoKerasTuner"
 TRAINER_ID = "Trainer"
 # The pipeline root is not part of the bare spec: KFP takes it per run.
 PIPELINE_ROOT_AT_SUBMIT = "pipeline-root-is-given-when-a-run-is-submitted"
-# Run-time parameters of the compiled pipeline (root input parameters).
-DATA_ROOT_PARAMETER = "data_root"
-MAX_TRIALS_PARAMETER = "max_trials"
-TIME_LIMIT_PARAMETER = "time_limit_seconds"
-# DirectRunner with one worker process per core of the pod's node.
-DIRECT_MULTI_PROCESS_ARGS = (
-    "--runner=DirectRunner",
-    "--direct_running_mode=multi_processing",
-    "--direct_num_workers=0",
-)
-
 ResourceSpec = (
     pipeline_spec_pb2.PipelineDeploymentConfig.PipelineContainerSpec
     .ResourceSpec
@@ -88,8 +76,8 @@ class ClusterSettings:
             `nvidia.com/gpu` taint.
     """
 
-    cpu_image: str = DEFAULT_CPU_IMAGE
-    gpu_image: str = DEFAULT_GPU_IMAGE
+    cpu_image: str = deploy_config.DEFAULT_CPU_IMAGE
+    gpu_image: str = deploy_config.DEFAULT_GPU_IMAGE
     gpu_resource: str = "nvidia.com/gpu"
     gpu_count: int = 1
     trainer_on_gpu: bool = False
@@ -174,7 +162,7 @@ def create_kubeflow_pipeline(
     transform_config,
     serving_model_dir,
     settings=None,
-    beam_pipeline_args=DIRECT_MULTI_PROCESS_ARGS,
+    beam_pipeline_args=deploy_config.DIRECT_MULTI_PROCESS_ARGS,
     max_trials=10,
     time_limit_seconds=0,
     **pipeline_args,
@@ -195,7 +183,7 @@ def create_kubeflow_pipeline(
     """
     settings = settings or ClusterSettings()
     data_root_parameter = tfx.dsl.experimental.RuntimeParameter(
-        name=DATA_ROOT_PARAMETER, ptype=str, default=data_root
+        name=deploy_config.DATA_ROOT_PARAMETER, ptype=str, default=data_root
     )
     pipeline = pipeline_lib.create_pipeline(
         pipeline_name=pipeline_name,
@@ -210,10 +198,14 @@ def create_kubeflow_pipeline(
     )
     components = {c.id: c for c in pipeline.components}
     tuner = components[TUNER_ID]
-    _set_runtime_parameter(tuner, tuner_spec.MAX_TRIALS_KEY,
-                           MAX_TRIALS_PARAMETER, int, max_trials)
-    _set_runtime_parameter(tuner, tuner_spec.TIME_LIMIT_SECONDS_KEY,
-                           TIME_LIMIT_PARAMETER, int, time_limit_seconds)
+    _set_runtime_parameter(
+        tuner, tuner_spec.MAX_TRIALS_KEY,
+        deploy_config.MAX_TRIALS_PARAMETER, int, max_trials,
+    )
+    _set_runtime_parameter(
+        tuner, tuner_spec.TIME_LIMIT_SECONDS_KEY,
+        deploy_config.TIME_LIMIT_PARAMETER, int, time_limit_seconds,
+    )
     for component_id in settings.gpu_component_ids():
         components[component_id].with_platform_config(
             settings.resource_spec()

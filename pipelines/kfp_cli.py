@@ -1,0 +1,194 @@
+"""`autokeras-tfx kfp ...`: compile, upload, run and schedule on Kubeflow.
+
+  autokeras-tfx kfp compile --label COLUMN --output pipeline.yaml [...]
+  autokeras-tfx kfp upload --package pipeline.yaml --pipeline-name NAME
+  autokeras-tfx kfp run --pipeline-name NAME --pipeline-root URI
+                        [--data-root URI] [--max-trials N] [--time-limit S]
+  autokeras-tfx kfp schedule --pipeline-name NAME --pipeline-root URI
+                             (--cron "0 0 3 * * *" | --interval-seconds N)
+  autokeras-tfx kfp runs [--experiment NAME]
+
+Replaces TFX 1.21's broken `tfx pipeline create --engine kubeflow`. The
+server calls go through `kfp.Client` (KFP v2beta1 REST API); credentials are
+the ones kfp.Client takes: a bearer token, an IAP OAuth client id, or the
+kube config (with no --endpoint). Server errors become one-line messages and
+exit code 2.
+"""
+
+import sys
+
+from pipelines import deploy_config
+
+def _comma_list(value):
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _key_values(value):
+    pairs = {}
+    for item in _comma_list(value):
+        key, sep, val = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"expected KEY=VALUE, received {item!r}")
+        pairs[key] = val
+    return pairs
+
+
+def _add_connection_arguments(parser):
+    parser.add_argument(
+        "--endpoint",
+        help="the KFP API, e.g. https://kubeflow.example.com/pipeline (default:"
+        " $KF_PIPELINES_ENDPOINT, else found through the kube config)",
+    )
+    parser.add_argument("--namespace", default="kubeflow",
+                        help="the Kubeflow profile namespace (multi-user)")
+    parser.add_argument("--token", help="a bearer token for the KFP API")
+    parser.add_argument("--iap-client-id",
+                        help="OAuth client id of an IAP-protected endpoint")
+    parser.add_argument("--kube-context",
+                        help="kube config context (when no --endpoint)")
+    parser.add_argument("--ssl-ca-cert", help="CA bundle of the endpoint")
+
+
+def _add_compile_arguments(parser):
+    parser.add_argument("--output", default="autokeras-tfx.yaml",
+                        help="the YAML file to write (must end in .yaml)")
+    parser.add_argument("--label", required=True, help="the label column")
+    parser.add_argument("--task", choices=("classification", "regression"),
+                        default="classification")
+    parser.add_argument("--pipeline-name", default="autokeras-tfx")
+    parser.add_argument("--data-root", default="gs://BUCKET/data",
+                        help="default of the data_root run parameter")
+    parser.add_argument("--serving-model-dir", default="gs://BUCKET/serving",
+                        help="where blessed models are pushed")
+    parser.add_argument("--max-trials", type=int, default=10)
+    parser.add_argument("--time-limit", type=int, default=0)
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--min-accuracy", type=float, default=0.5)
+    parser.add_argument("--categorical", type=_comma_list, default=[])
+    parser.add_argument("--text", type=_comma_list, default=[])
+    parser.add_argument("--exclude", type=_comma_list, default=[])
+    parser.add_argument("--cpu-image",
+                        default=deploy_config.DEFAULT_CPU_IMAGE)
+    parser.add_argument("--gpu-image",
+                        default=deploy_config.DEFAULT_GPU_IMAGE)
+    parser.add_argument("--gpu-count", type=int, default=1,
+                        help="GPUs of the tuner pod (0: tuner on CPU)")
+    parser.add_argument("--gpu-resource", default="nvidia.com/gpu")
+    parser.add_argument("--trainer-on-gpu", action="store_true")
+    parser.add_argument("--cpu-limit", type=float, default=4)
+    parser.add_argument("--memory-limit-gib", type=float, default=16)
+    parser.add_argument("--node-selector", type=_key_values, default={},
+                        help="LABEL=VALUE,... a GPU pod's node must have")
+    parser.add_argument(
+        "--toleration", type=_key_values, action="append", dest="tolerations",
+        help="key=K,operator=Exists|Equal,value=V,effect=E (repeatable; "
+        "default: tolerate the nvidia.com/gpu taint)",
+    )
+    parser.add_argument(
+        "--beam-args", type=str.split,
+        default=list(deploy_config.DIRECT_MULTI_PROCESS_ARGS),
+        help="Beam args of the data stages, space-separated",
+    )
+
+
+def _add_run_arguments(parser):
+    parser.add_argument("--pipeline-name", required=True)
+    parser.add_argument("--version-id",
+                        help="a pipeline version (default: the latest)")
+    parser.add_argument("--pipeline-root", required=True,
+                        help="where the run writes artifacts, e.g. "
+                        "gs://BUCKET/root or minio://mlpipeline/v2/artifacts")
+    parser.add_argument("--experiment", default="autokeras-tfx")
+    parser.add_argument("--run-name")
+    parser.add_argument("--data-root")
+    parser.add_argument("--max-trials", type=int)
+    parser.add_argument("--time-limit", type=int,
+                        help="seconds for the whole search (0: no limit)")
+    parser.add_argument("--service-account")
+
+
+def add_parser(commands):
+    """Adds `kfp` and its subcommands to the `autokeras-tfx` parser."""
+    kfp = commands.add_parser(
+        "kfp", help="compile, upload, run and schedule on Kubeflow Pipelines"
+    )
+    actions = kfp.add_subparsers(dest="kfp_command", required=True)
+    _add_compile_arguments(actions.add_parser(
+        "compile", help="write the pipeline YAML for KFP 2"))
+    upload = actions.add_parser("upload", help="upload a pipeline version")
+    _add_connection_arguments(upload)
+    upload.add_argument("--package", required=True, help="the compiled YAML")
+    upload.add_argument("--pipeline-name", required=True)
+    upload.add_argument("--version", help="version name (default: file name"
+                        " and time)")
+    upload.add_argument("--description")
+    run = actions.add_parser("run", help="start a run of an uploaded pipeline")
+    _add_connection_arguments(run)
+    _add_run_arguments(run)
+    schedule = actions.add_parser(
+        "schedule", help="create a recurring run (scheduled retraining)")
+    _add_connection_arguments(schedule)
+    _add_run_arguments(schedule)
+    when = schedule.add_mutually_exclusive_group(required=True)
+    when.add_argument("--cron", help='6 fields, seconds first: "0 0 3 * * *"'
+                      " is 03:00 every day")
+    when.add_argument("--interval-seconds", type=int)
+    runs = actions.add_parser("runs", help="list recent runs")
+    _add_connection_arguments(runs)
+    runs.add_argument("--experiment", help="only this experiment's runs")
+    runs.add_argument("--limit", type=int, default=20)
+
+
+def compile_command(args):
+    from components import feature_kinds
+    from pipelines import kubeflow_runner
+
+    settings = kubeflow_runner.ClusterSettings(
+        cpu_image=args.cpu_image,
+        gpu_image=args.gpu_image,
+        gpu_resource=args.gpu_resource,
+        gpu_count=args.gpu_count,
+        trainer_on_gpu=args.trainer_on_gpu,
+        cpu_limit=args.cpu_limit,
+        memory_limit_gib=args.memory_limit_gib,
+        node_selector=args.node_selector,
+        **({"tolerations": args.tolerations} if args.tolerations else {}),
+    )
+    pipeline = kubeflow_runner.create_kubeflow_pipeline(
+        pipeline_name=args.pipeline_name,
+        data_root=args.data_root,
+        transform_config=feature_kinds.TransformConfig(
+            label=args.label,
+            task=args.task,
+            categorical_features=args.categorical,
+            text_features=args.text,
+            exclude_features=args.exclude,
+        ),
+        serving_model_dir=args.serving_model_dir,
+        settings=settings,
+        beam_pipeline_args=args.beam_args,
+        max_trials=args.max_trials,
+        time_limit_seconds=args.time_limit,
+        tuner_epochs=args.epochs,
+        trainer_epochs=args.epochs,
+        min_accuracy=args.min_accuracy,
+    )
+    path = kubeflow_runner.compile_pipeline(args.output, pipeline, settings)
+    print(f"compiled {args.pipeline_name} to {path}")
+    return path
+
+
+def run(args):
+    """Runs `autokeras-tfx kfp ...`; returns the exit code."""
+    # Imported here: `autokeras-tfx run` should not pay for kfp.
+    from pipelines import kfp_client
+
+    try:
+        if args.kfp_command == "compile":
+            compile_command(args)
+        else:
+            getattr(kfp_client, args.kfp_command + "_command")(args)
+    except (kfp_client.KfpError, ValueError) as error:
+        print(f"autokeras-tfx kfp: error: {error}", file=sys.stderr)
+        return 2
+    return 0
