@@ -33,6 +33,10 @@ class AutoKerasTuner(base_component.BaseComponent):
         time_limit_seconds=0,
         epochs=10,
         seed=0,
+        warmup=None,
+        num_parallel_trials=1,
+        keep_best_checkpoints=1,
+        max_model_size=0,
     ):
         """Constructs the component.
 
@@ -47,6 +51,12 @@ class AutoKerasTuner(base_component.BaseComponent):
                 none.
             epochs: training epochs per trial (early stopping may cut them).
             seed: fixes the search's random stream and each trial's weights.
+            warmup: an optional channel of an earlier run's TunerResults;
+                its best configurations are evaluated first.
+            num_parallel_trials: trials at once on this node (worker
+                processes; one GPU each when there are GPUs).
+            keep_best_checkpoints: trials whose weights stay on disk.
+            max_model_size: largest parameter count to train; 0: no limit.
         """
         if isinstance(transform_config, dict):
             transform_config = feature_kinds.TransformConfig.from_dict(
@@ -55,6 +65,12 @@ class AutoKerasTuner(base_component.BaseComponent):
         if max_trials < 1:
             raise ValueError(
                 f"max_trials must be at least 1; received {max_trials}."
+            )
+        if num_parallel_trials < 1 or keep_best_checkpoints < 1:
+            raise ValueError(
+                "num_parallel_trials and keep_best_checkpoints must be at "
+                f"least 1; received {num_parallel_trials} and "
+                f"{keep_best_checkpoints}."
             )
         if time_limit_seconds < 0 or epochs < 1:
             raise ValueError(
@@ -69,6 +85,10 @@ class AutoKerasTuner(base_component.BaseComponent):
             time_limit_seconds=time_limit_seconds,
             epochs=epochs,
             seed=seed,
+            warmup=warmup,
+            num_parallel_trials=num_parallel_trials,
+            keep_best_checkpoints=keep_best_checkpoints,
+            max_model_size=max_model_size,
             custom_config=json.dumps(transform_config.to_dict()),
             best_hyperparameters=types.Channel(
                 type=standard_artifacts.HyperParameters

@@ -1,7 +1,10 @@
 """The AutoKerasTuner executor: a thin `Do()` over `components.search`."""
 
 import json
+import logging
+import os
 
+import tensorflow as tf
 import tensorflow_transform as tft
 from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
@@ -10,43 +13,77 @@ from components import feature_kinds
 from components import search
 from components import spec
 
+LOGGER = logging.getLogger(__name__)
+
+
+def settings_from(exec_properties):
+    return search.SearchSettings(
+        max_trials=exec_properties[spec.MAX_TRIALS_KEY],
+        time_limit_seconds=exec_properties[spec.TIME_LIMIT_SECONDS_KEY]
+        or None,
+        epochs=exec_properties[spec.EPOCHS_KEY],
+        seed=exec_properties[spec.SEED_KEY],
+        num_parallel_trials=exec_properties.get(spec.NUM_PARALLEL_TRIALS_KEY)
+        or 1,
+        keep_best_checkpoints=exec_properties.get(
+            spec.KEEP_BEST_CHECKPOINTS_KEY
+        )
+        or 1,
+        max_model_size=exec_properties.get(spec.MAX_MODEL_SIZE_KEY) or None,
+    )
+
+
+def allow_gpu_memory_growth():
+    # Take GPU memory as trials need it rather than all of it up front, so
+    # one trial's peak does not starve the next (and parallel workers).
+    os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
+    for gpu in tf.config.list_physical_devices("GPU"):
+        try:
+            tf.config.experimental.set_memory_growth(gpu, True)
+        except RuntimeError:  # already initialised: the env var applies
+            pass
+
 
 class Executor(base_executor.BaseExecutor):
-    """Runs the search and writes the best hyperparameters and all trials."""
+    """Runs (or resumes) the search; writes the best hyperparameters, every
+    trial, TensorBoard logs and the search report."""
 
     def Do(self, input_dict, output_dict, exec_properties):
+        allow_gpu_memory_growth()
         config = feature_kinds.TransformConfig.from_dict(
             json.loads(exec_properties[spec.CUSTOM_CONFIG_KEY])
         )
-        settings = search.SearchSettings(
-            max_trials=exec_properties[spec.MAX_TRIALS_KEY],
-            time_limit_seconds=exec_properties[spec.TIME_LIMIT_SECONDS_KEY]
-            or None,
-            epochs=exec_properties[spec.EPOCHS_KEY],
-            seed=exec_properties[spec.SEED_KEY],
-        )
+        settings = settings_from(exec_properties)
         results_uri = artifact_utils.get_single_uri(
             output_dict[spec.TUNER_RESULTS_KEY]
+        )
+        warm_start = []
+        for artifact in input_dict.get(spec.WARMUP_KEY) or []:
+            warm_start = search.read_warm_start(artifact.uri)
+            LOGGER.info(
+                "Warm start: %d configurations from %s",
+                len(warm_start), artifact.uri,
+            )
+        transform_graph_uri = artifact_utils.get_single_uri(
+            input_dict[spec.TRANSFORM_GRAPH_KEY]
         )
         tuner = search.run_search(
             examples_uri=artifact_utils.get_single_uri(
                 input_dict[spec.EXAMPLES_KEY]
             ),
-            tft_output=tft.TFTransformOutput(
-                artifact_utils.get_single_uri(
-                    input_dict[spec.TRANSFORM_GRAPH_KEY]
-                )
-            ),
+            tft_output=tft.TFTransformOutput(transform_graph_uri),
             config=config,
             settings=settings,
-            # Under the output, not a temporary directory, so the search's
-            # state survives with the artifact (and can resume).
-            working_dir=search.working_dir(results_uri),
+            # Under the output, not a temporary directory: the search's
+            # state survives with the artifact, and a re-run resumes it.
+            results_uri=results_uri,
+            transform_graph_uri=transform_graph_uri,
+            warm_start=warm_start,
         )
+        search.write_results(tuner, settings, results_uri)
         search.write_best_hyperparameters(
             tuner,
             artifact_utils.get_single_uri(
                 output_dict[spec.BEST_HYPERPARAMETERS_KEY]
             ),
         )
-        search.write_trial_results(tuner, results_uri)

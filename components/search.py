@@ -1,26 +1,41 @@
 """One search over the Transform output, and its outputs in TFX's format.
 
-Reusable outside the executor (tests, a future distributed runner): every
-function takes plain paths and objects, not artifacts.
+Reusable outside the executor (tests, the parallel workers): every function
+takes plain paths and objects, not artifacts.
+
+The search's state lives under the `tuner_results` artifact (`search/`),
+written atomically after every trial, so running the same execution again
+after a lost node continues where it stopped: finished trials are kept, the
+time budget counts what was spent, and the oracle's random stream carries on.
 """
 
 import dataclasses
 import json
 import logging
+import math
 import os
 
+import keras
 import keras_tuner
 from tfx.utils import io_utils
 
 from components import data
+from components import parallel
+from components import report
 from components import spec
 from search_space import assemble
 from search_space import oracle as oracle_lib
 from search_space import tuner as tuner_lib
 
+LOGGER = logging.getLogger(__name__)
 # The objective every task shares: the validation loss is defined for every
 # head, so scores stay comparable whatever metrics a head adds.
 OBJECTIVE = keras_tuner.Objective("val_loss", direction="min")
+# The full record of a search (for the report and the next run's warm
+# start); tuner_results.json keeps the standard TFX Tuner's list format.
+SEARCH_RESULTS_FILE = "search_results.json"
+# How many of an earlier run's best configurations a warm start tries first.
+WARM_START_CONFIGURATIONS = 3
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,33 +44,29 @@ class SearchSettings:
     time_limit_seconds: float | None = None
     epochs: int = 10
     seed: int = 0
+    num_parallel_trials: int = 1
+    keep_best_checkpoints: int = 1
+    max_consecutive_failed_trials: int = 3
+    max_model_size: int | None = None
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
 
 
 def working_dir(results_uri):
     return os.path.join(results_uri, "search")
 
 
-def run_search(examples_uri, tft_output, config, settings, working_dir):
-    """Searches on the train split, scored on the eval split.
+def logs_dir(results_uri):
+    """TensorBoard logs of every trial (`tensorboard --logdir` this)."""
+    return os.path.join(results_uri, "logs")
 
-    Args:
-        examples_uri: the transformed Examples artifact's URI.
-        tft_output: the `tft.TFTransformOutput` of the same Transform.
-        config: the `feature_kinds.TransformConfig` Transform ran with.
-        settings: the `SearchSettings` budget and seed.
-        working_dir: where the tuner keeps its trials and state.
 
-    Returns:
-        The finished `SearchTuner`.
+def build_tuner(features, labels, settings, directory, warm_start=()):
+    """The tuner for a search; the same in the chief and in every worker.
+
+    An existing search under `directory` is reloaded, not overwritten.
     """
-    features, labels = data.describe_inputs(tft_output, config)
-    logging.info("Model inputs: %s; heads: %s", features, labels)
-    train = data.load_split(
-        data.split_files(examples_uri, "train"), tft_output, config.label
-    )
-    evaluation = data.load_split(
-        data.split_files(examples_uri, "eval"), tft_output, config.label
-    )
     hypermodel = assemble.default_hypermodel(features, labels)
     oracle = oracle_lib.HillClimbingOracle(
         objective=OBJECTIVE,
@@ -63,19 +74,105 @@ def run_search(examples_uri, tft_output, config, settings, working_dir):
         time_limit=settings.time_limit_seconds,
         seed=settings.seed,
         initial_hps=hypermodel.predefined_configurations(),
+        max_model_size=settings.max_model_size,
+        warm_start_hps=list(warm_start),
+        parallel_trials=settings.num_parallel_trials,
+        max_consecutive_failed_trials=settings.max_consecutive_failed_trials,
     )
-    tuner = tuner_lib.SearchTuner(
+    return tuner_lib.SearchTuner(
         hypermodel,
         oracle=oracle,
-        directory=working_dir,
+        directory=directory,
         project_name="trials",
+        keep_best_checkpoints=settings.keep_best_checkpoints,
+        overwrite=False,
     )
-    fit_kwargs = {"epochs": settings.epochs, "verbose": 0}
-    if isinstance(train, tuple):
-        tuner.search(*train, validation_data=evaluation, **fit_kwargs)
+
+
+def fit_arguments(examples_uri, tft_output, config, settings, results_uri):
+    """(args, kwargs) for `tuner.search`: the splits, loaded once for every
+    trial when they fit in memory, plus epochs and TensorBoard logging."""
+    train = data.load_split(
+        data.split_files(examples_uri, "train"), tft_output, config.label
+    )
+    evaluation = data.load_split(
+        data.split_files(examples_uri, "eval"), tft_output, config.label
+    )
+    args = train if isinstance(train, tuple) else (train,)
+    kwargs = {
+        "validation_data": evaluation,
+        "epochs": settings.epochs,
+        "verbose": 0,
+        # keras-tuner gives every trial its own sub-directory.
+        "callbacks": [keras.callbacks.TensorBoard(logs_dir(results_uri))],
+    }
+    return args, kwargs
+
+
+def run_search(
+    examples_uri,
+    tft_output,
+    config,
+    settings,
+    results_uri,
+    transform_graph_uri=None,
+    warm_start=(),
+):
+    """Searches on the train split, scored on the eval split.
+
+    Args:
+        examples_uri: the transformed Examples artifact's URI.
+        tft_output: the `tft.TFTransformOutput` of the same Transform.
+        config: the `feature_kinds.TransformConfig` Transform ran with.
+        settings: the `SearchSettings` budget and seed.
+        results_uri: the tuner_results directory; the search's state, trials
+            and logs live under it.
+        transform_graph_uri: the TransformGraph's URI (parallel workers
+            open it themselves).
+        warm_start: configurations (dicts) from an earlier run to try first.
+
+    Returns:
+        The finished `SearchTuner`.
+    """
+    features, labels = data.describe_inputs(tft_output, config)
+    LOGGER.info("Model inputs: %s; heads: %s", features, labels)
+    tuner = build_tuner(
+        features, labels, settings, working_dir(results_uri), warm_start
+    )
+    if settings.num_parallel_trials > 1:
+        parallel.search_with_workers(
+            tuner,
+            settings.num_parallel_trials,
+            worker_request={
+                "examples_uri": examples_uri,
+                "transform_graph_uri": transform_graph_uri,
+                "config": config.to_dict(),
+                "settings": settings.to_dict(),
+                "results_uri": results_uri,
+                "warm_start": list(warm_start),
+            },
+        )
     else:
-        tuner.search(train, validation_data=evaluation, **fit_kwargs)
+        args, kwargs = fit_arguments(
+            examples_uri, tft_output, config, settings, results_uri
+        )
+        tuner.search(*args, **kwargs)
     return tuner
+
+
+def read_warm_start(results_uri, limit=WARM_START_CONFIGURATIONS):
+    """The best configurations of an earlier run's tuner_results, best
+    first ([] when it has none)."""
+    record = oracle_lib.read_json(os.path.join(results_uri, SEARCH_RESULTS_FILE))
+    direction = record.get("objective", {}).get("direction", "min")
+    scored = [
+        t for t in record.get("trials", [])
+        if t.get("status") == "COMPLETED" and _finite(t.get("score"))
+    ]
+    scored.sort(
+        key=lambda t: t["score"] if direction == "min" else -t["score"]
+    )
+    return [t["hyperparameters"] for t in scored[:limit]]
 
 
 def write_best_hyperparameters(tuner, output_uri):
@@ -84,7 +181,7 @@ def write_best_hyperparameters(tuner, output_uri):
     if not best:
         raise RuntimeError(
             "The search finished without a single successful trial; see the "
-            "trial errors in the log above."
+            "trial errors in the log above and in the search report."
         )
     io_utils.write_string_file(
         os.path.join(output_uri, spec.BEST_HYPERPARAMETERS_FILE),
@@ -92,24 +189,95 @@ def write_best_hyperparameters(tuner, output_uri):
     )
 
 
-def trial_records(tuner):
-    """Every trial, in the order it ran: TFX's records format plus status."""
-    records = []
-    for trial_id in sorted(tuner.oracle.trials):
-        trial = tuner.oracle.trials[trial_id]
-        records.append(
+def search_results(tuner, settings):
+    """Everything about the search: budget, every trial, the best model."""
+    oracle = tuner.oracle
+    best = [t for t in oracle.get_best_trials(1) if _finite(t.score)]
+    attempts = tuner.trial_attempts()
+    trials = []
+    for trial_id in sorted(oracle.trials, key=int):
+        trial = oracle.trials[trial_id]
+        info = tuner.trial_info(trial_id)
+        trials.append(
             {
-                "trial_id": trial.trial_id,
+                "trial_id": trial_id,
                 "status": trial.status,
-                "score": trial.score,
-                **trial.hyperparameters.values,
+                "score": trial.score if _finite(trial.score) else None,
+                "origin": oracle.trial_origins.get(trial_id, ""),
+                "hyperparameters": trial.hyperparameters.values,
+                "epochs": info.get("epochs"),
+                "seconds": oracle.trial_seconds.get(
+                    trial_id, info.get("seconds")
+                ),
+                "parameter_count": info.get("parameter_count"),
+                "batch_size": info.get("batch_size"),
+                "message": info.get("message", ""),
+                "attempts": attempts.get(trial_id, 0),
             }
         )
-    return records
+    return {
+        "objective": {
+            "name": oracle.objective.name,
+            "direction": oracle.objective.direction,
+        },
+        "best_trial_id": best[0].trial_id if best else None,
+        "budget": {
+            "max_trials": settings.max_trials,
+            "time_limit_seconds": settings.time_limit_seconds,
+            "epochs": settings.epochs,
+            "num_parallel_trials": settings.num_parallel_trials,
+        },
+        "seed": settings.seed,
+        "elapsed_seconds": round(oracle.elapsed_seconds(), 3),
+        "submodule_mutations": dict(oracle.submodule_counts),
+        "trials": trials,
+        "best_model": _architecture(tuner, best[0]) if best else None,
+    }
 
 
-def write_trial_results(tuner, output_uri):
+def _architecture(tuner, trial):
+    keras.backend.clear_session()
+    model = tuner.hypermodel.build(trial.hyperparameters)
+    layers = []
+    for layer in model.layers:
+        try:
+            shape = str(layer.output.shape)
+        except (AttributeError, ValueError):
+            shape = ""
+        layers.append(
+            {
+                "name": layer.name,
+                "class": type(layer).__name__,
+                "output_shape": shape,
+                "params": int(layer.count_params()),
+            }
+        )
+    return {"layers": layers, "total_params": int(model.count_params())}
+
+
+def write_results(tuner, settings, results_uri):
+    """tuner_results.json (TFX's list format), search_results.json and the
+    report (HTML, Markdown, KFP UI metadata)."""
+    results = search_results(tuner, settings)
+    tfx_records = [
+        {
+            "trial_id": t["trial_id"],
+            "score": t["score"],
+            "status": t["status"],
+            **t["hyperparameters"],
+        }
+        for t in results["trials"]
+    ]
     io_utils.write_string_file(
-        os.path.join(output_uri, spec.TUNER_RESULTS_FILE),
-        json.dumps(trial_records(tuner), indent=1),
+        os.path.join(results_uri, spec.TUNER_RESULTS_FILE),
+        json.dumps(tfx_records, indent=1),
     )
+    oracle_lib.write_json_atomically(
+        os.path.join(results_uri, SEARCH_RESULTS_FILE), results
+    )
+    report.write_report(results, results_uri)
+    return results
+
+
+def _finite(value):
+    return isinstance(value, (int, float)) and math.isfinite(value)

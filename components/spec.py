@@ -6,6 +6,7 @@ from tfx.types import standard_artifacts
 EXAMPLES_KEY = "examples"
 SCHEMA_KEY = "schema"
 TRANSFORM_GRAPH_KEY = "transform_graph"
+WARMUP_KEY = "warmup"
 BEST_HYPERPARAMETERS_KEY = "best_hyperparameters"
 TUNER_RESULTS_KEY = "tuner_results"
 
@@ -13,6 +14,9 @@ MAX_TRIALS_KEY = "max_trials"
 TIME_LIMIT_SECONDS_KEY = "time_limit_seconds"
 EPOCHS_KEY = "epochs"
 SEED_KEY = "seed"
+NUM_PARALLEL_TRIALS_KEY = "num_parallel_trials"
+KEEP_BEST_CHECKPOINTS_KEY = "keep_best_checkpoints"
+MAX_MODEL_SIZE_KEY = "max_model_size"
 CUSTOM_CONFIG_KEY = "custom_config"
 
 # The standard TFX Tuner's file names, so the standard Trainer reads ours.
@@ -29,6 +33,16 @@ class AutoKerasTunerSpec(component_spec.ComponentSpec):
         TIME_LIMIT_SECONDS_KEY: component_spec.ExecutionParameter(type=int),
         EPOCHS_KEY: component_spec.ExecutionParameter(type=int),
         SEED_KEY: component_spec.ExecutionParameter(type=int),
+        NUM_PARALLEL_TRIALS_KEY: component_spec.ExecutionParameter(
+            type=int, optional=True
+        ),
+        KEEP_BEST_CHECKPOINTS_KEY: component_spec.ExecutionParameter(
+            type=int, optional=True
+        ),
+        # Parameters; 0 means no limit.
+        MAX_MODEL_SIZE_KEY: component_spec.ExecutionParameter(
+            type=int, optional=True
+        ),
         # JSON: the TransformConfig (label, task, feature kinds).
         CUSTOM_CONFIG_KEY: component_spec.ExecutionParameter(type=str),
     }
@@ -41,6 +55,11 @@ class AutoKerasTunerSpec(component_spec.ComponentSpec):
         ),
         TRANSFORM_GRAPH_KEY: component_spec.ChannelParameter(
             type=standard_artifacts.TransformGraph
+        ),
+        # An earlier run's tuner_results: its best configurations are tried
+        # first (warm start of a scheduled retrain).
+        WARMUP_KEY: component_spec.ChannelParameter(
+            type=standard_artifacts.TunerResults, optional=True
         ),
     }
     OUTPUTS = {

@@ -9,8 +9,6 @@ on disk.
 """
 
 import gc
-import glob
-import json
 import logging
 import math
 import os
@@ -23,7 +21,8 @@ from search_space import oracle as oracle_lib
 from search_space.oracle import HillClimbingOracle
 
 LOGGER = logging.getLogger(__name__)
-TRIAL_INFO_FILE = "trial_info.json"
+TRIAL_INFO_FILE = oracle_lib.TRIAL_INFO_FILE
+ATTEMPTS_FILE = "trial_attempts.log"
 # While a parallel worker waits for the trials its next mutation depends on.
 IDLE_POLL_SECONDS = 0.5
 
@@ -68,6 +67,11 @@ class _TrialRecorder(keras.callbacks.Callback):
         self.parameter_count = None
         self.diverged_at = None
 
+    def __deepcopy__(self, memo):
+        # keras-tuner deep-copies a trial's callbacks; the tuner must read
+        # this very instance afterwards.
+        return self
+
     def on_train_begin(self, logs=None):
         self.parameter_count = int(self.model.count_params())
 
@@ -101,7 +105,7 @@ class SearchTuner(keras_tuner.Tuner):
         patience: Epochs without improvement before early stopping; None
             disables it.
         keep_best_checkpoints: How many trials keep their weights on disk
-            (the best ones); the rest are deleted as the search goes.
+            (the best ones); the oracle deletes the rest as trials end.
         **kwargs: Passed to `keras_tuner.Tuner` (`directory`,
             `project_name`, `overwrite`, ...).
     """
@@ -132,8 +136,12 @@ class SearchTuner(keras_tuner.Tuner):
             if oracle.initial_hps is None and presets is not None:
                 oracle.initial_hps = presets()
             oracle.model_size_fn = self.count_params
+        if isinstance(oracle, HillClimbingOracle):
+            oracle.keep_best_checkpoints = keep_best_checkpoints
+        # In a parallel worker `self.oracle` becomes a gRPC client that
+        # only proxies the oracle's API; the seed is read from this copy.
+        self._local_oracle = oracle
         self.patience = patience
-        self.keep_best_checkpoints = keep_best_checkpoints
         self._waiting_for_trial = False
         super().__init__(oracle=oracle, hypermodel=hypermodel, **kwargs)
 
@@ -145,7 +153,7 @@ class SearchTuner(keras_tuner.Tuner):
         return self.hypermodel.build(hp).count_params()
 
     def trial_seed(self, trial):
-        return (self.oracle.seed + int(trial.trial_id)) % (2**31)
+        return (self._local_oracle.seed + int(trial.trial_id)) % (2**31)
 
     def pre_create_trial(self):
         # A parallel worker asks again when the oracle answered IDLE (its
@@ -160,6 +168,7 @@ class SearchTuner(keras_tuner.Tuner):
 
     def run_trial(self, trial, *args, **kwargs):
         started = time.monotonic()
+        self._record_attempt(trial)
         info = {"trial_id": trial.trial_id, "message": ""}
         batch_size = self._searched_batch_size(trial)
         try:
@@ -250,70 +259,32 @@ class SearchTuner(keras_tuner.Tuner):
         fixed = getattr(self.hypermodel, "batch_size", None)
         return int(fixed) if fixed else None
 
+    def _record_attempt(self, trial):
+        # One line per start: shows which trials a resumed search re-ran.
+        path = os.path.join(self.project_dir, ATTEMPTS_FILE)
+        with open(path, "a") as f:
+            f.write(f"{trial.trial_id} {self.tuner_id} {time.time():.3f}\n")
+
+    def trial_attempts(self):
+        """{trial_id: number of times a run of it started}."""
+        path = os.path.join(self.project_dir, ATTEMPTS_FILE)
+        counts = {}
+        if os.path.exists(path):
+            with open(path) as f:
+                for line in f:
+                    trial_id = line.split()[0]
+                    counts[trial_id] = counts.get(trial_id, 0) + 1
+        return counts
+
     def _write_trial_info(self, trial, info):
         path = os.path.join(self.get_trial_dir(trial.trial_id), TRIAL_INFO_FILE)
         oracle_lib.write_json_atomically(path, info)
 
     def trial_info(self, trial_id):
         """What `run_trial` recorded for a trial ({} if it never ran)."""
-        path = os.path.join(self.get_trial_dir(trial_id), TRIAL_INFO_FILE)
-        if not os.path.exists(path):
-            return {}
-        with open(path) as f:
-            return json.load(f)
-
-    def on_trial_end(self, trial):
-        super().on_trial_end(trial)
-        self._log_progress(trial)
-        self.prune_checkpoints()
-
-    def prune_checkpoints(self):
-        """Deletes the weights of every finished trial but the best few."""
-        if self.keep_best_checkpoints is None:
-            return
-        keep = {
-            t.trial_id
-            for t in self.oracle.get_best_trials(self.keep_best_checkpoints)
-        }
-        for trial_id, trial in self.oracle.trials.items():
-            if trial_id in keep or trial.status == "RUNNING":
-                continue
-            trial_dir = os.path.join(self.project_dir, f"trial_{trial_id}")
-            for path in glob.glob(os.path.join(trial_dir, "checkpoint*")):
-                os.remove(path)
-
-    def _log_progress(self, trial):
-        oracle = self.oracle
-        finished = [t for t in oracle.trials.values() if t.status != "RUNNING"]
-        best = oracle.get_best_trials(1)
-        best_score = best[0].score if best else None
-        info = self.trial_info(trial.trial_id)
-        seconds = info.get("seconds") or 0.0
-        done = len(finished)
-        remaining = max(0, oracle.max_trials - done)
-        mean = sum(
-            self.trial_info(t.trial_id).get("seconds", 0) for t in finished
-        ) / max(done, 1)
-        origin = getattr(oracle, "trial_origins", {}).get(trial.trial_id, "")
-        score = "failed" if trial.score is None else f"{trial.score:.4g}"
-        best_text = "-" if best_score is None else f"{best_score:.4g}"
-        LOGGER.info(
-            "trial %d/%d  score %s (best %s)  %.0f s  ETA %s  %s%s",
-            int(trial.trial_id) + 1,
-            oracle.max_trials,
-            score,
-            best_text,
-            seconds,
-            _duration(remaining * mean),
-            origin,
-            f"  [{info['message']}]" if info.get("message") else "",
+        return oracle_lib.read_json(
+            os.path.join(self.get_trial_dir(trial_id), TRIAL_INFO_FILE)
         )
-
-
-def _duration(seconds):
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    return f"{seconds / 60:.0f} min"
 
 
 def _short(error):

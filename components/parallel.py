@@ -1,0 +1,172 @@
+"""Parallel trials on one node through keras-tuner's distributed mode.
+
+This process is the chief: it serves its tuner's oracle over gRPC on
+localhost, and N worker processes (`python -m components.parallel REQUEST`)
+each build the same tuner, become clients of that oracle
+(KERASTUNER_TUNER_ID / KERASTUNER_ORACLE_IP / KERASTUNER_ORACLE_PORT) and run
+trials, one per GPU when there are GPUs. The oracle state, trial files and
+checkpoints stay in the one search directory, so resume works as in a
+sequential search, and the oracle's parallel-aware parents keep the
+configurations tried independent of which worker is faster.
+"""
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+from concurrent import futures
+
+LOGGER = logging.getLogger(__name__)
+# A worker that has not exited this long after every other one has, is
+# stuck: it is killed and the search fails with its log.
+WORKER_EXIT_GRACE_SECONDS = 600
+
+
+class WorkerFailed(RuntimeError):
+    """A parallel worker process exited with an error."""
+
+
+def _serve(oracle):
+    # keras-tuner's own servicer; imported late like keras-tuner does, so
+    # its protobuf modules load only in parallel searches.
+    import grpc
+    from keras_tuner.src import protos
+    from keras_tuner.src.distribute import oracle_chief
+
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    protos.get_service_grpc().add_OracleServicer_to_server(
+        oracle_chief.OracleServicer(oracle), server
+    )
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    return server, port
+
+
+def _visible_gpus():
+    """GPU indices to give one per worker ([] on CPU-only machines)."""
+    listed = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if listed is not None:
+        return [g for g in listed.split(",") if g.strip()]
+    try:
+        output = subprocess.run(
+            ["nvidia-smi", "--query-gpu=index", "--format=csv,noheader"],
+            capture_output=True, text=True, timeout=30, check=True,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return [line.strip() for line in output.splitlines() if line.strip()]
+
+
+def search_with_workers(tuner, num_workers, worker_request):
+    """Runs `tuner`'s search with `num_workers` worker processes.
+
+    Args:
+        tuner: the chief's `SearchTuner` (its oracle is served to workers).
+        num_workers: how many trials run at once.
+        worker_request: JSON-able dict for `run_worker` (data, config,
+            settings, results_uri, warm_start).
+    """
+    server, port = _serve(tuner.oracle)
+    gpus = _visible_gpus()
+    request_dir = tempfile.mkdtemp(prefix="akt-workers-")
+    request_path = os.path.join(request_dir, "request.json")
+    with open(request_path, "w") as f:
+        json.dump(worker_request, f)
+    workers = []
+    try:
+        for index in range(num_workers):
+            env = dict(
+                os.environ,
+                KERASTUNER_TUNER_ID=f"worker{index}",
+                KERASTUNER_ORACLE_IP="127.0.0.1",
+                KERASTUNER_ORACLE_PORT=str(port),
+            )
+            if gpus:
+                env["CUDA_VISIBLE_DEVICES"] = gpus[index % len(gpus)]
+            elif num_workers > 1:
+                # CPU workers share the cores instead of each taking all.
+                threads = str(max(1, (os.cpu_count() or 1) // num_workers))
+                env.setdefault("OMP_NUM_THREADS", threads)
+                env.setdefault("TF_NUM_INTRAOP_THREADS", threads)
+                env.setdefault("TF_NUM_INTEROP_THREADS", "1")
+            log_path = os.path.join(request_dir, f"worker{index}.log")
+            log = open(log_path, "w")
+            process = subprocess.Popen(
+                [sys.executable, "-m", "components.parallel", request_path],
+                env=env, stdout=log, stderr=subprocess.STDOUT,
+            )
+            workers.append((process, log, log_path))
+        LOGGER.info(
+            "%d parallel workers on port %d%s", num_workers, port,
+            f", GPUs {gpus}" if gpus else "",
+        )
+        _wait(workers)
+    finally:
+        for process, log, _ in workers:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            log.close()
+        server.stop(grace=None)
+    # The chief's copy of the oracle holds everything; persist it.
+    tuner.save()
+
+
+def _wait(workers):
+    failed = None
+    pending = list(workers)
+    while pending:
+        process, _, log_path = pending[0]
+        try:
+            timeout = WORKER_EXIT_GRACE_SECONDS if failed else None
+            code = process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            break
+        pending.pop(0)
+        if code != 0 and failed is None:
+            failed = (code, log_path)
+            # The others would wait forever for trials this one owned.
+            for other, _, _ in pending:
+                other.kill()
+    if failed:
+        code, log_path = failed
+        with open(log_path) as f:
+            tail = f.read()[-3000:]
+        raise WorkerFailed(
+            f"A parallel search worker exited with code {code}; the end of "
+            f"its log ({log_path}):\n{tail}"
+        )
+
+
+def run_worker(request):
+    """A worker process: the same tuner, a client of the chief's oracle."""
+    import tensorflow_transform as tft
+
+    from components import data
+    from components import feature_kinds
+    from components import search
+
+    config = feature_kinds.TransformConfig.from_dict(request["config"])
+    settings = search.SearchSettings(**request["settings"])
+    tft_output = tft.TFTransformOutput(request["transform_graph_uri"])
+    features, labels = data.describe_inputs(tft_output, config)
+    tuner = search.build_tuner(
+        features,
+        labels,
+        settings,
+        search.working_dir(request["results_uri"]),
+        request["warm_start"],
+    )
+    args, kwargs = search.fit_arguments(
+        request["examples_uri"], tft_output, config, settings,
+        request["results_uri"],
+    )
+    tuner.search(*args, **kwargs)
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO)
+    with open(sys.argv[1]) as request_file:
+        run_worker(json.load(request_file))
