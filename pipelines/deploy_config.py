@@ -4,6 +4,8 @@ Images, the compiled pipeline's run-time parameters, and the Beam flag sets
 of the data stages (ExampleGen, StatisticsGen, Transform, Evaluator).
 """
 
+import os
+
 DEFAULT_CPU_IMAGE = "autokeras-tfx:cpu"
 DEFAULT_GPU_IMAGE = "autokeras-tfx:gpu"
 
@@ -19,3 +21,61 @@ DIRECT_MULTI_PROCESS_ARGS = (
     "--direct_running_mode=multi_processing",
     "--direct_num_workers=0",
 )
+
+# Flag sets for data that outgrows one machine, by engine. `{name}` fields are
+# filled by `beam_args`; the SDK workers run our CPU image (as a worker-pool
+# sidecar next to Flink/Spark task managers, or as Dataflow's container).
+BEAM_ENGINES = {
+    "direct": DIRECT_MULTI_PROCESS_ARGS,
+    "flink": (
+        "--runner=FlinkRunner",
+        "--flink_master={flink_master}",
+        "--parallelism={parallelism}",
+        "--environment_type=EXTERNAL",
+        "--environment_config={worker_pool}",
+    ),
+    "spark": (
+        "--runner=SparkRunner",
+        "--spark_master_url={spark_master}",
+        "--environment_type=EXTERNAL",
+        "--environment_config={worker_pool}",
+    ),
+    "dataflow": (
+        "--runner=DataflowRunner",
+        "--project={project}",
+        "--region={region}",
+        "--temp_location={temp_location}",
+        "--sdk_container_image={image}",
+        "--experiments=use_runner_v2",
+    ),
+}
+
+
+def beam_args(engine, **values):
+    """The Beam flags of `engine` with its `{name}` fields filled in.
+
+    Example: beam_args("flink", flink_master="flink-jobmanager:8081",
+    parallelism=8, worker_pool="localhost:50000").
+    """
+    if engine not in BEAM_ENGINES:
+        raise ValueError(
+            f"Unknown Beam engine {engine!r}; choose one of "
+            f"{sorted(BEAM_ENGINES)}."
+        )
+    filled = []
+    for flag in BEAM_ENGINES[engine]:
+        try:
+            filled.append(flag.format(**values))
+        except KeyError as missing:
+            raise ValueError(
+                f"The {engine} flag {flag!r} needs a value for {missing}; "
+                f"pass {missing.args[0]}=... ."
+            ) from None
+    return filled
+
+
+def beam_args_from_env():
+    """AKT_BEAM_ARGS (space-separated), else the DirectRunner defaults."""
+    value = os.environ.get("AKT_BEAM_ARGS")
+    return value.split() if value is not None else list(
+        DIRECT_MULTI_PROCESS_ARGS)

@@ -323,8 +323,8 @@ def pipeline_from_env():
         serving_model_dir=os.environ.get("AKT_SERVING_MODEL_DIR",
                                          "/serving_model"),
         settings=settings_from_env(),
-        max_trials=int(os.environ.get("AKT_MAX_TRIALS", "10")),
-        time_limit_seconds=int(os.environ.get("AKT_TIME_LIMIT", "0")),
+        beam_pipeline_args=deploy_config.beam_args_from_env(),
+        **local_runner.search_args_from_env(),
     )
 
 

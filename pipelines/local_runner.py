@@ -62,17 +62,26 @@ def transform_config_from_env():
     )
 
 
+def search_args_from_env():
+    """The search budget from AKT_MAX_TRIALS, AKT_TIME_LIMIT, AKT_EPOCHS."""
+    epochs = int(os.environ.get("AKT_EPOCHS", "10"))
+    return {
+        "max_trials": int(os.environ.get("AKT_MAX_TRIALS", "10")),
+        "time_limit_seconds": int(os.environ.get("AKT_TIME_LIMIT", "0")),
+        "tuner_epochs": epochs,
+        "trainer_epochs": epochs,
+    }
+
+
 def pipeline_from_env():
     """The pipeline the `tfx` CLI sees; defaults to the bundled taxi demo."""
-    config = transform_config_from_env()
     return create_local_pipeline(
         data_root=os.environ.get("AKT_DATA_ROOT")
         or sample_data.demo_data_dir(),
-        transform_config=config,
+        transform_config=transform_config_from_env(),
         output_dir=os.environ.get("AKT_OUTPUT_DIR", "output"),
         pipeline_name=os.environ.get("AKT_PIPELINE_NAME", "autokeras-tfx"),
-        max_trials=int(os.environ.get("AKT_MAX_TRIALS", "10")),
-        time_limit_seconds=int(os.environ.get("AKT_TIME_LIMIT", "0")),
+        **search_args_from_env(),
     )
 
 
