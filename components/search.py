@@ -135,7 +135,12 @@ def run_search(
         The finished `SearchTuner`.
     """
     features, labels = data.describe_inputs(tft_output, config)
-    LOGGER.info("Model inputs: %s; heads: %s", features, labels)
+    LOGGER.info(
+        "Searching over %d inputs (%s) for %s",
+        len(features),
+        ", ".join(f"{f.name}: {f.kind}" for f in features),
+        ", ".join(f"{label.name}: {label.kind}" for label in labels),
+    )
     tuner = build_tuner(
         features, labels, settings, working_dir(results_uri), warm_start
     )

@@ -19,9 +19,6 @@ from components import feature_kinds
 from components import input_checks
 from pipelines import kfp_cli
 
-# ExampleGen, StatisticsGen, SchemaGen, ExampleValidator, Transform, tuner,
-# Trainer, resolver, Evaluator, Pusher.
-PIPELINE_STAGES = 10
 
 
 def _comma_list(value):
@@ -49,6 +46,14 @@ def _add_run_arguments(parser, data_required):
     parser.add_argument("--epochs", type=int, default=10,
                         help="epochs per trial and for the final model")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--parallel-trials", type=int, default=1,
+        help="trials at once (worker processes; one GPU each)",
+    )
+    parser.add_argument(
+        "--no-warm-start", dest="warm_start", action="store_false",
+        help="do not start from the previous run's best configurations",
+    )
     parser.add_argument("--output", default="output",
                         help="directory for artifacts, metadata and models")
     parser.add_argument("--pipeline-name", default="autokeras-tfx")
@@ -114,14 +119,20 @@ def run(args):
         trainer_epochs=args.epochs,
         seed=args.seed,
         min_accuracy=args.min_accuracy,
+        num_parallel_trials=args.parallel_trials,
+        warm_start=args.warm_start,
     )
     print(f"autokeras-tfx: {args.data} -> {os.path.abspath(args.output)}")
-    handler = progress.install(PIPELINE_STAGES)
+    handler = progress.install(len(pipeline.components))
     started = time.monotonic()
     local_runner.run(pipeline)
     paths = local_runner.local_paths(args.output, args.pipeline_name)
     summary = run_summary.summarize(paths["metadata_path"])
-    summary["stage_seconds"] = handler.stage_seconds
+    # ML Metadata's record of each stage; the live lines may miss stages
+    # whose libraries silence absl's INFO logging mid-run.
+    summary["stage_seconds"] = {
+        **handler.stage_seconds, **summary.get("stage_seconds", {})
+    }
     summary["total_seconds"] = time.monotonic() - started
     print(run_summary.format_summary(summary))
     print(f"  wall time:    {summary['total_seconds']:.0f} s")

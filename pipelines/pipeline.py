@@ -107,6 +107,8 @@ def create_pipeline(
     min_accuracy=0.5,
     max_regression_loss=None,
     beam_pipeline_args=None,
+    num_parallel_trials=1,
+    warm_start=True,
 ):
     """Returns the TFX pipeline.
 
@@ -127,6 +129,9 @@ def create_pipeline(
         max_regression_loss: regression models whose MSE is above it are not
             blessed (None: only the comparison with the baseline applies).
         beam_pipeline_args: arguments for the Beam-based data components.
+        num_parallel_trials: trials the tuner runs at once (one per GPU).
+        warm_start: start the search from the best configurations of the
+            latest earlier run's tuner results (scheduled retraining).
     """
     validate_pipeline_name(pipeline_name)
     if input_format == "csv":
@@ -161,6 +166,16 @@ def create_pipeline(
             analyze=["train", "eval"], transform=["train", "eval"]
         ),
     )
+    warmup_resolver = None
+    if warm_start:
+        # Resolved before this run's tuner publishes: the latest earlier
+        # run's results (none on a first run, and the search starts cold).
+        warmup_resolver = tfx.dsl.Resolver(
+            strategy_class=tfx.dsl.experimental.LatestArtifactStrategy,
+            tuner_results=tfx.dsl.Channel(
+                type=tfx.types.standard_artifacts.TunerResults
+            ),
+        ).with_id("latest_tuner_results_resolver")
     tuner = autokeras_component.AutoKerasTuner(
         examples=transform.outputs["transformed_examples"],
         transform_graph=transform.outputs["transform_graph"],
@@ -170,6 +185,12 @@ def create_pipeline(
         time_limit_seconds=time_limit_seconds,
         epochs=tuner_epochs,
         seed=seed,
+        warmup=(
+            warmup_resolver.outputs["tuner_results"]
+            if warmup_resolver
+            else None
+        ),
+        num_parallel_trials=num_parallel_trials,
     )
     trainer = tfx.components.Trainer(
         run_fn=RUN_FN,
@@ -218,6 +239,7 @@ def create_pipeline(
             schema_gen,
             example_validator,
             transform,
+            *([warmup_resolver] if warmup_resolver else []),
             tuner,
             trainer,
             model_resolver,

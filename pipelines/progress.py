@@ -33,7 +33,10 @@ class ProgressHandler(logging.Handler):
         except Exception:  # a malformed record must not break a run
             return
         match = STAGE_EVENT.fullmatch(message)
-        if match:
+        if COLD_START.search(message):
+            self._print("      no earlier tuner results: the search starts "
+                        "cold")
+        elif match:
             self._stage(*match.groups())
         elif record.name.startswith(PROGRESS_LOGGERS) and (
             record.levelno >= logging.INFO
@@ -68,6 +71,19 @@ NOISE = re.compile(
 )
 
 
+# On a first run there are no earlier tuner results to warm-start from, and
+# TFX logs the empty resolution as an error with a traceback.
+COLD_START = re.compile(r"latest_tuner_results_resolver.*returned None")
+
+
+class _DropColdStart(logging.Filter):
+    def filter(self, record):
+        try:
+            return not COLD_START.search(record.getMessage())
+        except Exception:  # a malformed record is not ours to judge
+            return True
+
+
 def _noise(record):
     return bool(NOISE.search(record.getMessage()))
 
@@ -77,6 +93,7 @@ def install(total_stages):
     root = logging.getLogger()
     for handler in root.handlers:
         handler.setLevel(logging.ERROR)
+        handler.addFilter(_DropColdStart())
     handler = ProgressHandler(total_stages)
     root.addHandler(handler)
     root.setLevel(logging.INFO)

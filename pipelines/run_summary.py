@@ -54,15 +54,39 @@ def overall_metrics(evaluation_uri):
     return {}
 
 
+def stage_seconds(store):
+    """Node id -> wall seconds of each execution of the latest run, as ML
+    Metadata recorded them (start and last update of the execution)."""
+    runs = store.get_contexts_by_type("pipeline_run")
+    if not runs:
+        return {}
+    latest = max(runs, key=lambda c: c.create_time_since_epoch)
+    seconds = {}
+    for execution in store.get_executions_by_context(latest.id):
+        node = [
+            c.name for c in store.get_contexts_by_execution(execution.id)
+            if store.get_context_types_by_id([c.type_id])[0].name == "node"
+        ]
+        if node:
+            node_id = node[0].split(".", 1)[-1]
+            seconds[node_id] = (
+                execution.last_update_time_since_epoch
+                - execution.create_time_since_epoch
+            ) / 1000.0
+    return seconds
+
+
 def summarize(metadata_path):
     store = open_store(metadata_path)
-    summary = {}
+    summary = {"stage_seconds": stage_seconds(store)}
     results = latest_artifact(store, "TunerResults")
     if results is not None:
         with open(os.path.join(results.uri, tuner_spec.TUNER_RESULTS_FILE)) as f:
             trials = json.load(f)
         scored = [t for t in trials if t.get("score") is not None]
         summary["trials"] = len(trials)
+        report = os.path.join(results.uri, "report.html")
+        summary["report"] = report if os.path.exists(report) else None
         if scored:
             summary["best_trial"] = min(scored, key=lambda t: t["score"])
     evaluation = latest_artifact(store, "ModelEvaluation")
@@ -91,9 +115,16 @@ def format_summary(summary):
         lines.append(f"  hyperparameters: {json.dumps(hps, sort_keys=True)}")
     for name, value in sorted(summary.get("metrics", {}).items()):
         lines.append(f"  eval {name}: {value:.4f}")
+    if summary.get("report"):
+        lines.append(f"  search report: {summary['report']}")
     lines.append(f"  blessed:      {'yes' if summary['blessed'] else 'no'}")
     if summary["pushed"]:
         lines.append(f"  pushed model: {summary['pushed_model']}")
     else:
         lines.append("  pushed model: none (the model was not blessed)")
+    stages = summary.get("stage_seconds") or {}
+    if stages:
+        lines.append("  stage wall times (s): " + ", ".join(
+            f"{name} {seconds:.1f}" for name, seconds in stages.items()
+        ))
     return "\n".join(lines)

@@ -32,8 +32,9 @@ def demo_data_dir():
     return path
 
 
-def write_sample(target_dir, rows, source_dir=None):
-    """Copies the header and the first `rows` rows of the taxi CSV.
+def write_sample(target_dir, rows, source_dir=None, skip=0):
+    """Copies the header and `rows` rows of the taxi CSV, after skipping
+    `skip` (a later slice stands in for new data in a scheduled retrain).
 
     Returns target_dir, a directory holding only `data.csv`.
     """
@@ -42,5 +43,8 @@ def write_sample(target_dir, rows, source_dir=None):
     with open(source, newline="") as src, open(
         os.path.join(target_dir, "data.csv"), "w", newline=""
     ) as dst:
-        csv.writer(dst).writerows(itertools.islice(csv.reader(src), rows + 1))
+        reader = csv.reader(src)
+        writer = csv.writer(dst)
+        writer.writerow(next(reader))
+        writer.writerows(itertools.islice(reader, skip, skip + rows))
     return target_dir

@@ -14,3 +14,24 @@ def taxi_sample(tmp_path):
     from pipelines import sample_data
 
     return sample_data.write_sample(str(tmp_path / "data"), rows=400)
+
+
+@pytest.fixture(scope="session")
+def pipeline_run(tmp_path_factory):
+    """The real local pipeline, run once per session on 400 taxi rows
+    (2 trials of 2 epochs): (output directory, run summary). Tests of later
+    stages reuse its Transform output instead of running Transform again."""
+    from pipelines import cli
+    from pipelines import sample_data
+
+    root = tmp_path_factory.mktemp("e2e")
+    data = sample_data.write_sample(str(root / "data"), rows=400)
+    args = cli.build_parser().parse_args(
+        [
+            "run", "--data", data, "--label", "payment_type",
+            "--max-trials", "2", "--epochs", "2",
+            "--output", str(root / "out"),
+        ]
+    )
+    summary = cli.run(args)
+    return root / "out", summary
