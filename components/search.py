@@ -139,7 +139,7 @@ def run_search(
         "Searching over %d inputs (%s) for %s",
         len(features),
         ", ".join(f"{f.name}: {f.kind}" for f in features),
-        ", ".join(f"{label.name}: {label.kind}" for label in labels),
+        ", ".join(f"{label.name}: {label.task}" for label in labels),
     )
     tuner = build_tuner(
         features, labels, settings, working_dir(results_uri), warm_start

@@ -66,7 +66,8 @@ class ProgressHandler(logging.Handler):
 # analyzer cache keys, MLMD's missing ZetaSQL, TFX's format fallbacks.
 NOISE = re.compile(
     r"deprecat|cache key varies|property_predicate is not supported|"
-    r"ZetaSQL|does not have payload_format",
+    r"ZetaSQL|does not have payload_format|"
+    r"Tables initialized inside a tf.function",
     re.IGNORECASE,
 )
 

@@ -62,7 +62,11 @@ def stage_seconds(store):
         return {}
     latest = max(runs, key=lambda c: c.create_time_since_epoch)
     seconds = {}
-    for execution in store.get_executions_by_context(latest.id):
+    executions = sorted(
+        store.get_executions_by_context(latest.id),
+        key=lambda e: e.create_time_since_epoch,
+    )
+    for execution in executions:
         node = [
             c.name for c in store.get_contexts_by_execution(execution.id)
             if store.get_context_types_by_id([c.type_id])[0].name == "node"
