@@ -64,6 +64,12 @@ def _add_compile_arguments(parser):
     parser.add_argument("--time-limit", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--min-accuracy", type=float, default=0.5)
+    parser.add_argument("--parallel-trials", type=int, default=1,
+                        help="trials the tuner pod runs at once")
+    parser.add_argument(
+        "--no-warm-start", dest="warm_start", action="store_false",
+        help="do not start from the previous run's tuner results",
+    )
     parser.add_argument("--categorical", type=_comma_list, default=[])
     parser.add_argument("--text", type=_comma_list, default=[])
     parser.add_argument("--exclude", type=_comma_list, default=[])
@@ -172,6 +178,8 @@ def compile_command(args):
         tuner_epochs=args.epochs,
         trainer_epochs=args.epochs,
         min_accuracy=args.min_accuracy,
+        num_parallel_trials=args.parallel_trials,
+        warm_start=args.warm_start,
     )
     path = kubeflow_runner.compile_pipeline(args.output, pipeline, settings)
     print(f"compiled {args.pipeline_name} to {path}")

@@ -189,3 +189,23 @@ def test_bad_settings_and_output_name(tmp_path):
         kubeflow_runner.ClusterSettings(tolerations=[{"effect": "NoSchedule"}])
     with pytest.raises(ValueError, match="must end in .yaml"):
         kubeflow_runner.compile_pipeline(str(tmp_path / "p.json"), None)
+
+
+def test_retraining_inputs_come_from_resolver_tasks(compiled):
+    """Each scheduled run resolves the last blessed model and tuner results.
+
+    The MLMD queries themselves run in KFP's driver: only a cluster runs
+    them; here the compiled wiring is checked.
+    """
+    _, (spec, _) = compiled
+    tasks = spec["root"]["dag"]["tasks"]
+    warmup = tasks["AutoKerasTuner"]["inputs"]["artifacts"]["warmup"]
+    producer = warmup["taskOutputArtifact"]["producerTask"]
+    _, resolver = executor(spec, producer)
+    assert 'schema_title="tfx.TunerResults"' in resolver["resolver"][
+        "outputArtifactQueries"]["tuner_results"]["filter"]
+    baseline = tasks["Evaluator"]["inputs"]["artifacts"]["baseline_model"]
+    _, resolver = executor(
+        spec, baseline["taskOutputArtifact"]["producerTask"])
+    assert 'schema_title="tfx.Model"' in resolver["resolver"][
+        "outputArtifactQueries"]["model"]["filter"]
