@@ -16,12 +16,11 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from concurrent import futures
 
 LOGGER = logging.getLogger(__name__)
-# A worker that has not exited this long after every other one has, is
-# stuck: it is killed and the search fails with its log.
-WORKER_EXIT_GRACE_SECONDS = 600
+WORKER_POLL_SECONDS = 0.5
 
 
 class WorkerFailed(RuntimeError):
@@ -115,29 +114,30 @@ def search_with_workers(tuner, num_workers, worker_request):
 
 
 def _wait(workers):
-    failed = None
+    """Waits for every worker; the first one to fail fails the search.
+
+    All workers are watched at once: the others would wait forever (IDLE)
+    for a trial that a dead worker owned, so they are killed at once.
+    """
     pending = list(workers)
     while pending:
-        process, _, log_path = pending[0]
-        try:
-            timeout = WORKER_EXIT_GRACE_SECONDS if failed else None
-            code = process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            break
-        pending.pop(0)
-        if code != 0 and failed is None:
-            failed = (code, log_path)
-            # The others would wait forever for trials this one owned.
-            for other, _, _ in pending:
-                other.kill()
-    if failed:
-        code, log_path = failed
-        with open(log_path) as f:
-            tail = f.read()[-3000:]
-        raise WorkerFailed(
-            f"A parallel search worker exited with code {code}; the end of "
-            f"its log ({log_path}):\n{tail}"
-        )
+        for worker in list(pending):
+            process, _, log_path = worker
+            code = process.poll()
+            if code is None:
+                continue
+            pending.remove(worker)
+            if code != 0:
+                for other, _, _ in pending:
+                    other.kill()
+                with open(log_path) as f:
+                    tail = f.read()[-3000:]
+                raise WorkerFailed(
+                    f"A parallel search worker exited with code {code}; the "
+                    f"end of its log ({log_path}):\n{tail}"
+                )
+        if pending:
+            time.sleep(WORKER_POLL_SECONDS)
 
 
 def run_worker(request):

@@ -69,6 +69,17 @@ def _add_run_arguments(parser, data_required):
                         help="columns the model must not see")
 
 
+def transform_config(args):
+    """The TransformConfig that the label/column arguments describe."""
+    return feature_kinds.TransformConfig(
+        label=args.label,
+        task=args.task,
+        categorical_features=args.categorical,
+        text_features=args.text,
+        exclude_features=args.exclude,
+    )
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="autokeras-tfx",
@@ -95,13 +106,7 @@ def run(args):
         input_checks.check_csv_input(args.data, args.label, args.task)
     else:
         input_checks.check_tfrecord_input(args.data)
-    config = feature_kinds.TransformConfig(
-        label=args.label,
-        task=args.task,
-        categorical_features=args.categorical,
-        text_features=args.text,
-        exclude_features=args.exclude,
-    )
+    config = transform_config(args)
     # Heavy imports only once the input is known to be good.
     from pipelines import local_runner
     from pipelines import progress

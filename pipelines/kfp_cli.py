@@ -146,7 +146,8 @@ def add_parser(commands):
 
 
 def compile_command(args):
-    from components import feature_kinds
+    # cli imports this module at its top; import it back lazily.
+    from pipelines import cli
     from pipelines import kubeflow_runner
 
     settings = kubeflow_runner.ClusterSettings(
@@ -163,13 +164,7 @@ def compile_command(args):
     pipeline = kubeflow_runner.create_kubeflow_pipeline(
         pipeline_name=args.pipeline_name,
         data_root=args.data_root,
-        transform_config=feature_kinds.TransformConfig(
-            label=args.label,
-            task=args.task,
-            categorical_features=args.categorical,
-            text_features=args.text,
-            exclude_features=args.exclude,
-        ),
+        transform_config=cli.transform_config(args),
         serving_model_dir=args.serving_model_dir,
         settings=settings,
         beam_pipeline_args=args.beam_args,

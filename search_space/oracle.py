@@ -15,7 +15,6 @@ import numpy as np
 from keras_tuner.engine import hyperparameters as hp_module
 
 LOGGER = logging.getLogger(__name__)
-ROOT_SCOPE = "<root>"
 # keras_tuner.engine.trial.TrialStatus values.
 RUNNING = "RUNNING"
 STOPPED = "STOPPED"
@@ -27,11 +26,6 @@ TRIAL_INFO_FILE = "trial_info.json"
 WHOLE_MODEL = "<model>"
 TRAINING = "<training>"
 _LAYER_INDEX = re.compile(r".+_(\d+)")
-
-
-def submodule_of(hp_name):
-    """The block scope owning a hyperparameter name (ROOT_SCOPE at top)."""
-    return hp_name.rsplit("/", 1)[0] if "/" in hp_name else ROOT_SCOPE
 
 
 def submodule_tree(hp_names):

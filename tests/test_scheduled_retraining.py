@@ -36,12 +36,19 @@ def second_run(pipeline_run, tmp_path_factory):
     return output, summary, first_summary
 
 
+def _latest_json(output, artifact_type, file_name):
+    """A JSON file of the newest artifact of a type in the run's MLMD."""
+    store = run_summary.open_store(str(output / "metadata.sqlite"))
+    artifact = run_summary.latest_artifact(store, artifact_type)
+    with open(os.path.join(artifact.uri, file_name)) as f:
+        return json.load(f)
+
+
 def test_the_search_starts_from_the_previous_best(second_run):
     output, _, first_summary = second_run
-    store = run_summary.open_store(str(output / "metadata.sqlite"))
-    results = run_summary.latest_artifact(store, "TunerResults")
-    with open(os.path.join(results.uri, "search_results.json")) as f:
-        trials = json.load(f)["trials"]
+    trials = _latest_json(output, "TunerResults", "search_results.json")[
+        "trials"
+    ]
     assert trials[0]["origin"].startswith("warm start 1/")
     previous_best = {
         k: v for k, v in first_summary["best_trial"].items()
@@ -52,10 +59,9 @@ def test_the_search_starts_from_the_previous_best(second_run):
 
 def test_the_evaluator_compared_with_the_blessed_model(second_run):
     output, summary, first_summary = second_run
-    store = run_summary.open_store(str(output / "metadata.sqlite"))
-    evaluation = run_summary.latest_artifact(store, "ModelEvaluation")
-    with open(os.path.join(evaluation.uri, "eval_config.json")) as f:
-        config = json.load(f)["evalConfig"]
+    config = _latest_json(output, "ModelEvaluation", "eval_config.json")[
+        "evalConfig"
+    ]
     names = {spec.get("name") for spec in config["modelSpecs"]}
     assert names == {"candidate", "baseline"}, config["modelSpecs"]
     assert first_summary["blessed"]
