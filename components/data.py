@@ -36,14 +36,14 @@ def describe_inputs(tft_output, config):
         (features, labels): lists of `FeatureSpec` and `LabelSpec`.
     """
     spec = tft_output.transformed_feature_spec()
-    if config.label not in spec:
+    if config.label_key not in spec:
         raise InputDataError(
             f"The label column {config.label!r} is not in the transformed "
             f"data (columns: {sorted(spec)}). Check --label."
         )
     features = []
     for name in sorted(spec):
-        if name == config.label:
+        if name == config.label_key:
             continue
         dtype = spec[name].dtype
         if dtype == tf.string:
@@ -76,7 +76,7 @@ def describe_inputs(tft_output, config):
 def _describe_label(tft_output, config):
     if config.task == feature_kinds.REGRESSION:
         return search_features.LabelSpec(
-            config.label, feature_kinds.REGRESSION
+            config.label_key, feature_kinds.REGRESSION
         )
     classes = class_names(tft_output)
     if len(classes) < 2:
@@ -87,7 +87,9 @@ def _describe_label(tft_output, config):
             "--task regression for a numeric target."
         )
     return search_features.LabelSpec(
-        config.label, feature_kinds.CLASSIFICATION, num_classes=len(classes)
+        config.label_key,
+        feature_kinds.CLASSIFICATION,
+        num_classes=len(classes),
     )
 
 
@@ -131,10 +133,19 @@ def load_split(
 ):
     """Loads one split for `model.fit`.
 
+    Args:
+        files: the split's TFRecord files.
+        tft_output: the `tft.TFTransformOutput` that wrote them.
+        label: the label's key in the transformed data.
+        batch_size: the batch size of a streamed split.
+        in_memory_limit_bytes: splits above it stream from disk.
+
     Returns:
         `(x, y)` numpy arrays (x a dict keyed by feature) when the split's
         files are under the limit, else a `tf.data.Dataset` of batched
-        `(x, y)` pairs that streams with prefetch.
+        `(x, y)` pairs that streams with prefetch. Splits with a text
+        feature are a `tf.data.Dataset` either way (of the arrays, parsed
+        once): Keras takes strings only through tf.data.
     """
     if sum(os.path.getsize(f) for f in files) > in_memory_limit_bytes:
         return (
@@ -152,4 +163,8 @@ def load_split(
         raise InputDataError(f"The files {files} hold no examples.")
     arrays = {name: np.concatenate(parts) for name, parts in columns.items()}
     y = arrays.pop(label)
+    if any(values.dtype == object for values in arrays.values()):
+        return tf.data.Dataset.from_tensor_slices((arrays, y)).batch(
+            batch_size
+        )
     return arrays, y

@@ -8,6 +8,9 @@ and the configuration that travels in `custom_config`.
 """
 
 import dataclasses
+import json
+import re
+import unicodedata
 
 NUMERICAL = "numerical"
 CATEGORICAL = "categorical"
@@ -23,8 +26,91 @@ TASKS = (CLASSIFICATION, REGRESSION)
 LABEL_VOCABULARY = "classes__label"
 
 
-def vocabulary_name(feature_name):
-    return "vocab__" + feature_name
+EXCLUDED = "excluded"
+LABEL = "label"
+# The curated schema's annotation tag that carries the column table.
+COLUMN_TABLE_TAG = "autokeras_tfx.columns="
+
+
+def vocabulary_name(feature_key):
+    return "vocab__" + feature_key
+
+
+def safe_key(raw_name):
+    """A name Keras and TensorFlow accept for a raw column name.
+
+    Keras layer names and TF name scopes allow ASCII letters, digits and
+    "_" (and refuse spaces, most punctuation and non-ASCII letters), so
+    everything else becomes "_", accents are dropped ("größe" -> "groe"),
+    and a name not starting with a letter gets a "c_" prefix.
+    """
+    ascii_name = (
+        unicodedata.normalize("NFKD", raw_name)
+        .encode("ascii", "ignore")
+        .decode("ascii")
+    )
+    name = re.sub(r"[^A-Za-z0-9_]+", "_", ascii_name).strip("_")
+    if not name:
+        return "column"
+    return name if name[0].isalpha() else "c_" + name
+
+
+def column_keys(raw_names, label):
+    """Raw column name -> a unique safe key; the label's key is always
+    `safe_key(label)` (the evaluation config names it before any data is
+    seen), the others are made unique with "_2", "_3", ... in column order.
+    """
+    keys = {label: safe_key(label)}
+    taken = {keys[label]}
+    for name in raw_names:
+        if name == label:
+            continue
+        base = key = safe_key(name)
+        count = 1
+        while key in taken:
+            count += 1
+            key = f"{base}_{count}"
+        keys[name] = key
+        taken.add(key)
+    return keys
+
+
+@dataclasses.dataclass(frozen=True)
+class ColumnDecision:
+    """What the pipeline does with one raw column, and why.
+
+    Args:
+        name: the raw column name (the tf.Example feature key).
+        key: the safe name of its transformed feature and model input.
+        kind: numerical, categorical, text, image, excluded or label.
+        reason: why, in words a person reads ("int, 4 distinct").
+    """
+
+    name: str
+    key: str
+    kind: str
+    reason: str
+
+    def describe(self):
+        return f"{self.name}: {self.kind} ({self.reason})"
+
+
+def column_table_tag(decisions):
+    """The annotation tag that stores the decisions in a Schema."""
+    return COLUMN_TABLE_TAG + json.dumps(
+        [dataclasses.asdict(d) for d in decisions], ensure_ascii=False
+    )
+
+
+def read_column_table(schema):
+    """The decisions stored in a curated Schema proto ([] if none)."""
+    for tag in schema.annotation.tag:
+        if tag.startswith(COLUMN_TABLE_TAG):
+            return [
+                ColumnDecision(**entry)
+                for entry in json.loads(tag[len(COLUMN_TABLE_TAG):])
+            ]
+    return []
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,6 +147,11 @@ class TransformConfig:
     def from_dict(cls, config):
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in (config or {}).items() if k in known})
+
+    @property
+    def label_key(self):
+        """The label's key in the transformed data and the model."""
+        return safe_key(self.label)
 
     def to_dict(self):
         return {

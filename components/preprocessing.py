@@ -61,29 +61,48 @@ def preprocessing_fn(inputs, custom_config):
     Args:
         inputs: raw feature tensors keyed by column name.
         custom_config: dict with `label` (the label column), `task`
-            ("classification" or "regression"), and optional lists
-            `categorical_features`, `text_features`, `exclude_features`.
+            ("classification" or "regression"), optional lists
+            `categorical_features`, `text_features`, `exclude_features`,
+            and `columns` (added by `components.transform` from the curated
+            schema: each column's safe key and kind).
     """
     config = feature_kinds.TransformConfig.from_dict(custom_config)
+    columns = _columns(inputs, config, custom_config.get("columns"))
     outputs = {}
     for name, tensor in inputs.items():
-        if name in config.exclude_features:
-            continue
-        if name == config.label:
-            outputs[name] = _label(tensor, config.task)
-            continue
-        kind = config.kind_of(name, tensor.dtype == tf.string)
-        if kind == feature_kinds.NUMERICAL:
-            outputs[name] = _numeric(tensor)
+        key, kind = columns[name]
+        if kind == feature_kinds.LABEL:
+            outputs[key] = _label(tensor, config.task)
+        elif kind == feature_kinds.NUMERICAL:
+            outputs[key] = _numeric(tensor)
         elif kind == feature_kinds.TEXT:
-            outputs[name] = _to_dense(tensor, "")
-        else:
-            outputs[name] = tft.compute_and_apply_vocabulary(
+            outputs[key] = _to_dense(tensor, "")
+        elif kind == feature_kinds.CATEGORICAL:
+            outputs[key] = tft.compute_and_apply_vocabulary(
                 _as_strings(tensor),
                 num_oov_buckets=NUM_OOV_BUCKETS,
-                vocab_filename=feature_kinds.vocabulary_name(name),
+                vocab_filename=feature_kinds.vocabulary_name(key),
             )
     return outputs
+
+
+def _columns(inputs, config, table):
+    """Raw name -> (safe key, kind): from the curated schema's table, or,
+    without one (Transform given SchemaGen's schema), from the config and
+    the dtypes."""
+    if table:
+        return {c["name"]: (c["key"], c["kind"]) for c in table}
+    keys = feature_kinds.column_keys(sorted(inputs), config.label)
+    columns = {}
+    for name, tensor in inputs.items():
+        if name == config.label:
+            kind = feature_kinds.LABEL
+        elif name in config.exclude_features:
+            kind = feature_kinds.EXCLUDED
+        else:
+            kind = config.kind_of(name, tensor.dtype == tf.string)
+        columns[name] = (keys[name], kind)
+    return columns
 
 
 def _label(tensor, task):

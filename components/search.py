@@ -93,10 +93,10 @@ def fit_arguments(examples_uri, tft_output, config, settings, results_uri):
     """(args, kwargs) for `tuner.search`: the splits, loaded once for every
     trial when they fit in memory, plus epochs and TensorBoard logging."""
     train = data.load_split(
-        data.split_files(examples_uri, "train"), tft_output, config.label
+        data.split_files(examples_uri, "train"), tft_output, config.label_key
     )
     evaluation = data.load_split(
-        data.split_files(examples_uri, "eval"), tft_output, config.label
+        data.split_files(examples_uri, "eval"), tft_output, config.label_key
     )
     args = train if isinstance(train, tuple) else (train,)
     kwargs = {

@@ -46,10 +46,10 @@ def run_fn(fn_args):
     keras.utils.set_random_seed(int(custom_config.get("seed", 0)))
     model = hypermodel.build(hp)
     train = data.load_split(
-        _files(fn_args.train_files), tft_output, config.label
+        _files(fn_args.train_files), tft_output, config.label_key
     )
     evaluation = data.load_split(
-        _files(fn_args.eval_files), tft_output, config.label
+        _files(fn_args.eval_files), tft_output, config.label_key
     )
     fit_kwargs = {
         "validation_data": evaluation,

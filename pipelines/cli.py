@@ -56,10 +56,24 @@ def _add_run_arguments(parser, data_required):
     )
     parser.add_argument("--output", default="output",
                         help="directory for artifacts, metadata and models")
-    parser.add_argument("--pipeline-name", default="autokeras-tfx")
     parser.add_argument(
-        "--min-accuracy", type=float, default=0.5,
-        help="classification models below this eval accuracy are not pushed",
+        "--pipeline-name", default=None,
+        help="name of the pipeline (default: from the label, task and "
+        "columns, so each dataset has its own models and search history)",
+    )
+    parser.add_argument(
+        "--min-accuracy", type=float, default=None,
+        help="bless classification models at or above this eval accuracy "
+        "(default: they must beat predicting the majority class)",
+    )
+    parser.add_argument(
+        "--max-mse", type=float, default=None,
+        help="bless regression models at or below this eval MSE "
+        "(default: they must beat predicting the mean)",
+    )
+    parser.add_argument(
+        "--min-eval-rows", type=int, default=30,
+        help="fewer evaluation rows than this bless nothing (0: no minimum)",
     )
     parser.add_argument("--categorical", type=_comma_list, default=[],
                         help="integer columns to treat as categories")
@@ -102,8 +116,24 @@ def build_parser():
 
 def run(args):
     """Checks the input, runs the pipeline, prints and returns the summary."""
+    input_checks.check_run_arguments(
+        args.max_trials, args.epochs, args.time_limit
+    )
+    input_checks.check_output_dir(args.output)
+    columns = None
     if args.input_format == "csv":
-        input_checks.check_csv_input(args.data, args.label, args.task)
+        report = input_checks.check_csv_input(
+            args.data, args.label, args.task,
+            categorical=args.categorical, text=args.text,
+            exclude=args.exclude,
+        )
+        columns = report.header
+        if report.missing_label_rows:
+            print(
+                f"autokeras-tfx: {report.missing_label_rows} of "
+                f"{report.rows} rows have no {args.label!r} value; they are "
+                "dropped (they can neither train nor score a model)."
+            )
     else:
         input_checks.check_tfrecord_input(args.data)
     config = transform_config(args)
@@ -112,6 +142,13 @@ def run(args):
     from pipelines import progress
     from pipelines import run_summary
 
+    identity = local_runner.run_identity(args.label, args.task, columns)
+    args.pipeline_name = (
+        args.pipeline_name or local_runner.default_pipeline_name(identity)
+    )
+    has_earlier_runs = local_runner.claim_pipeline_dir(
+        args.output, args.pipeline_name, identity
+    )
     pipeline = local_runner.create_local_pipeline(
         data_root=args.data,
         transform_config=config,
@@ -124,15 +161,26 @@ def run(args):
         trainer_epochs=args.epochs,
         seed=args.seed,
         min_accuracy=args.min_accuracy,
+        max_regression_loss=args.max_mse,
+        min_eval_rows=args.min_eval_rows,
         num_parallel_trials=args.parallel_trials,
         warm_start=args.warm_start,
     )
-    print(f"autokeras-tfx: {args.data} -> {os.path.abspath(args.output)}")
+    paths = local_runner.local_paths(args.output, args.pipeline_name)
+    print(f"autokeras-tfx: {args.data} -> {paths['pipeline_dir']}")
+    print(
+        "autokeras-tfx: earlier runs of this pipeline found: warm start and "
+        "baseline model come from them"
+        if has_earlier_runs
+        else "autokeras-tfx: first run of this pipeline: the search starts "
+        "cold and there is no baseline model"
+    )
     handler = progress.install(len(pipeline.components))
     started = time.monotonic()
     local_runner.run(pipeline)
-    paths = local_runner.local_paths(args.output, args.pipeline_name)
     summary = run_summary.summarize(paths["metadata_path"])
+    summary["pipeline_dir"] = paths["pipeline_dir"]
+    summary["metadata_path"] = paths["metadata_path"]
     # ML Metadata's record of each stage; the live lines may miss stages
     # whose libraries silence absl's INFO logging mid-run.
     summary["stage_seconds"] = {
@@ -155,7 +203,7 @@ def main(argv=None):
         args.label = args.label or sample_data.DEMO_LABEL
     try:
         run(args)
-    except (input_checks.InputError, ValueError) as error:
+    except ValueError as error:  # InputError, RunIdentityError included
         print(f"autokeras-tfx: error: {error}", file=sys.stderr)
         return 2
     return 0

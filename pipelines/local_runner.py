@@ -5,7 +5,10 @@ The embedded default. Used by `autokeras-tfx run`, and a valid file for
 (then configured through the AKT_* environment variables below).
 """
 
+import hashlib
+import json
 import os
+import re
 
 from tfx import v1 as tfx
 
@@ -14,14 +17,76 @@ from pipelines import pipeline as pipeline_lib
 from pipelines import sample_data
 
 
+# Written into an output directory by every run: the directory is ours.
+OUTPUT_MARKER = ".autokeras-tfx"
+# What a pipeline directory was made for (label, task, columns).
+IDENTITY_FILE = "identity.json"
+
+
+class RunIdentityError(ValueError):
+    """The output directory holds another dataset's runs under this name."""
+
+
 def local_paths(output_dir, pipeline_name):
-    """Where a local run keeps artifacts, metadata and pushed models."""
-    output_dir = os.path.abspath(output_dir)
+    """Where a local run keeps artifacts, metadata and pushed models.
+
+    Each pipeline has its own directory and its own ML Metadata store, so
+    the resolvers (the Evaluator's baseline, the tuner's warm start) only
+    ever see earlier runs of the same pipeline.
+    """
+    pipeline_dir = os.path.join(os.path.abspath(output_dir), pipeline_name)
     return {
-        "pipeline_root": os.path.join(output_dir, "pipeline_root"),
-        "metadata_path": os.path.join(output_dir, "metadata.sqlite"),
-        "serving_model_dir": os.path.join(output_dir, "serving_model"),
+        "pipeline_dir": pipeline_dir,
+        "pipeline_root": os.path.join(pipeline_dir, "pipeline_root"),
+        "metadata_path": os.path.join(pipeline_dir, "metadata.sqlite"),
+        "serving_model_dir": os.path.join(pipeline_dir, "serving_model"),
     }
+
+
+def run_identity(label, task, columns):
+    """What makes two runs comparable: the label, the task, the columns."""
+    return {"label": label, "task": task, "columns": sorted(columns or [])}
+
+
+def default_pipeline_name(identity):
+    """`<label>-<task>-<hash of the identity>`: a new dataset (other
+    columns, label or task) gets a new pipeline, the same one its own."""
+    slug = re.sub(r"[^a-z0-9]+", "-", identity["label"].lower()).strip("-")
+    digest = hashlib.sha256(
+        json.dumps(identity, sort_keys=True).encode("utf-8")
+    ).hexdigest()[:8]
+    return f"{slug or 'label'}-{identity['task']}-{digest}"
+
+
+def claim_pipeline_dir(output_dir, pipeline_name, identity):
+    """Marks the output directory as ours and checks that the pipeline's
+    earlier runs (if any) were made for the same data.
+
+    Returns:
+        True when the pipeline has earlier runs (warm start and baseline
+        come from them), False for a first run.
+    """
+    paths = local_paths(output_dir, pipeline_name)
+    os.makedirs(paths["pipeline_dir"], exist_ok=True)
+    open(os.path.join(os.path.abspath(output_dir), OUTPUT_MARKER), "a").close()
+    identity_path = os.path.join(paths["pipeline_dir"], IDENTITY_FILE)
+    if not os.path.exists(identity_path):
+        with open(identity_path, "w") as f:
+            json.dump(identity, f, indent=1)
+        return False
+    with open(identity_path) as f:
+        earlier = json.load(f)
+    if earlier != identity:
+        raise RunIdentityError(
+            f"Pipeline {pipeline_name!r} in {output_dir} was made for label "
+            f"{earlier['label']!r} ({earlier['task']}) with columns "
+            f"{earlier['columns']}; this run has label {identity['label']!r} "
+            f"({identity['task']}) with columns {identity['columns']}. Its "
+            "earlier models and search results do not apply: pass another "
+            "--pipeline-name, or leave --pipeline-name out to get one named "
+            "after this data."
+        )
+    return os.path.exists(paths["metadata_path"])
 
 
 def create_local_pipeline(

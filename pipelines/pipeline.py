@@ -8,12 +8,18 @@ and metadata store.
 
 import re
 
+import tensorflow_data_validation as tfdv
 from tensorflow_model_analysis.proto import config_pb2 as tfma_config
 from tfx import v1 as tfx
+from tfx.components import FileBasedExampleGen
+from tfx.dsl.components.base import executor_spec
 
 from components import component as autokeras_component
+from components import csv_example_gen
 from components import feature_kinds
 from components import model_export
+from components.feature_kinds_gen import FeatureKindsGen
+from components.transform import Transform
 
 PIPELINE_NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]*")
 PREPROCESSING_FN = "components.preprocessing.preprocessing_fn"
@@ -30,37 +36,91 @@ def validate_pipeline_name(name):
     return name
 
 
-def eval_config(config, min_accuracy=0.5, max_regression_loss=None):
+# Fewer evaluation rows than this cannot judge a model: not blessed.
+MIN_EVAL_ROWS = 30
+EVAL_METRICS_MODULE = "components.eval_metrics"
+
+
+def _thresholded(class_name, threshold, module=None):
+    """A MetricConfig whose threshold applies to the overall slice only.
+
+    Thresholds sit on the MetricConfig itself: TFMA keys them like the
+    computed metric (unweighted). On the MetricsSpec they get another key,
+    and TFMA reports "Metric not found" and blesses nothing.
+    """
+    return tfma_config.MetricConfig(
+        class_name=class_name,
+        module=module or "",
+        per_slice_thresholds=[
+            tfma_config.PerSliceMetricThreshold(
+                slicing_specs=[tfma_config.SlicingSpec()],
+                threshold=threshold,
+            )
+        ],
+    )
+
+
+def _bound(lower=None, upper=None):
+    bound = tfma_config.GenericValueThreshold()
+    if lower is not None:
+        bound.lower_bound.value = lower
+    if upper is not None:
+        bound.upper_bound.value = upper
+    return tfma_config.MetricThreshold(value_threshold=bound)
+
+
+def eval_config(
+    config, min_accuracy=None, max_regression_loss=None,
+    min_eval_rows=MIN_EVAL_ROWS,
+):
     """TFMA config: metrics, and the thresholds that bless a model.
 
-    Thresholds sit on the overall slice only (a plain MetricConfig threshold
-    would apply to every slice). A candidate must beat the absolute bound and
-    must not be worse than the latest blessed model.
+    A candidate is blessed when all hold:
+    - the evaluation has at least `min_eval_rows` rows;
+    - it beats the trivial predictor on the same rows (majority class /
+      the mean; `components.eval_metrics`), unless an absolute bound is
+      given instead (`min_accuracy`, `max_regression_loss`);
+    - it is not worse than the latest blessed model, when there is one
+      (TFX drops change thresholds when there is no baseline).
     """
     if config.task == feature_kinds.CLASSIFICATION:
         metric, prediction_key = "SparseCategoricalAccuracy", "probabilities"
-        absolute = tfma_config.GenericValueThreshold(
-            lower_bound={"value": min_accuracy}
-        )
         direction = tfma_config.MetricDirection.HIGHER_IS_BETTER
+        trivial = "AccuracyOverTrivial"
+        absolute = (
+            None if min_accuracy is None else _bound(lower=min_accuracy)
+        )
     else:
         metric, prediction_key = "MeanSquaredError", "predictions"
-        absolute = tfma_config.GenericValueThreshold(
-            upper_bound={"value": max_regression_loss}
-        ) if max_regression_loss is not None else None
         direction = tfma_config.MetricDirection.LOWER_IS_BETTER
-    threshold = tfma_config.MetricThreshold(
+        trivial = "MseOverTrivial"
+        absolute = (
+            None if max_regression_loss is None
+            else _bound(upper=max_regression_loss)
+        )
+    not_worse = tfma_config.MetricThreshold(
         change_threshold=tfma_config.GenericChangeThreshold(
-            direction=direction, absolute={"value": 1e-10}
+            direction=direction, absolute={"value": 0.0}
         )
     )
     if absolute is not None:
-        threshold.value_threshold.CopyFrom(absolute)
+        not_worse.value_threshold.CopyFrom(absolute.value_threshold)
+    metrics = [
+        _thresholded("ExampleCount", _bound(lower=min_eval_rows))
+        if min_eval_rows
+        else tfma_config.MetricConfig(class_name="ExampleCount"),
+        _thresholded(metric, not_worse),
+    ]
+    if absolute is None:
+        # Strictly better than the trivial predictor.
+        metrics.append(
+            _thresholded(trivial, _bound(lower=1e-9), EVAL_METRICS_MODULE)
+        )
     return tfma_config.EvalConfig(
         model_specs=[
             tfma_config.ModelSpec(
                 signature_name=model_export.SERVING_SIGNATURE,
-                label_key=config.label,
+                label_key=config.label_key,
                 prediction_key=prediction_key,
                 preprocessing_function_names=[
                     model_export.TRANSFORM_SIGNATURE
@@ -68,26 +128,7 @@ def eval_config(config, min_accuracy=0.5, max_regression_loss=None):
             )
         ],
         slicing_specs=[tfma_config.SlicingSpec()],
-        metrics_specs=[
-            tfma_config.MetricsSpec(
-                metrics=[
-                    tfma_config.MetricConfig(class_name="ExampleCount"),
-                    # Thresholds on the MetricConfig itself: TFMA keys them
-                    # like the computed metric (unweighted). On the
-                    # MetricsSpec they get another key, and TFMA reports
-                    # "Metric not found" and blesses nothing.
-                    tfma_config.MetricConfig(
-                        class_name=metric,
-                        per_slice_thresholds=[
-                            tfma_config.PerSliceMetricThreshold(
-                                slicing_specs=[tfma_config.SlicingSpec()],
-                                threshold=threshold,
-                            )
-                        ],
-                    ),
-                ],
-            )
-        ],
+        metrics_specs=[tfma_config.MetricsSpec(metrics=metrics)],
     )
 
 
@@ -104,8 +145,9 @@ def create_pipeline(
     tuner_epochs=10,
     trainer_epochs=10,
     seed=0,
-    min_accuracy=0.5,
+    min_accuracy=None,
     max_regression_loss=None,
+    min_eval_rows=MIN_EVAL_ROWS,
     beam_pipeline_args=None,
     num_parallel_trials=1,
     warm_start=True,
@@ -125,9 +167,12 @@ def create_pipeline(
             of tf.Example records).
         max_trials, time_limit_seconds, tuner_epochs, seed: the search budget.
         trainer_epochs: epochs for the final model (early stopping applies).
-        min_accuracy: classification models below it are not blessed.
+        min_accuracy: classification models below it are not blessed
+            (None: they must beat the majority class instead).
         max_regression_loss: regression models whose MSE is above it are not
-            blessed (None: only the comparison with the baseline applies).
+            blessed (None: they must beat predicting the mean instead).
+        min_eval_rows: fewer evaluation rows than this bless nothing (0:
+            no minimum).
         beam_pipeline_args: arguments for the Beam-based data components.
         num_parallel_trials: trials the tuner runs at once (one per GPU).
         warm_start: start the search from the best configurations of the
@@ -135,7 +180,15 @@ def create_pipeline(
     """
     validate_pipeline_name(pipeline_name)
     if input_format == "csv":
-        example_gen = tfx.components.CsvExampleGen(input_base=data_root)
+        # TFX's FileBasedExampleGen with our CSV reader (BOM, gzip, quoted
+        # newlines; rows without a label dropped); same node id as before.
+        example_gen = FileBasedExampleGen(
+            input_base=data_root,
+            custom_config={csv_example_gen.LABEL_KEY: transform_config.label},
+            custom_executor_spec=executor_spec.BeamExecutorSpec(
+                csv_example_gen.Executor
+            ),
+        ).with_id("CsvExampleGen")
     elif input_format == "tfrecord":
         example_gen = tfx.components.ImportExampleGen(input_base=data_root)
     else:
@@ -144,7 +197,9 @@ def create_pipeline(
             f"{input_format!r}."
         )
     statistics_gen = tfx.components.StatisticsGen(
-        examples=example_gen.outputs["examples"]
+        examples=example_gen.outputs["examples"],
+        # Natural-language and image domains for SchemaGen's schema.
+        stats_options=tfdv.StatsOptions(enable_semantic_domain_stats=True),
     )
     schema_gen = tfx.components.SchemaGen(
         statistics=statistics_gen.outputs["statistics"],
@@ -154,9 +209,16 @@ def create_pipeline(
         statistics=statistics_gen.outputs["statistics"],
         schema=schema_gen.outputs["schema"],
     )
-    transform = tfx.components.Transform(
-        examples=example_gen.outputs["examples"],
+    feature_kinds_gen = FeatureKindsGen(
+        statistics=statistics_gen.outputs["statistics"],
         schema=schema_gen.outputs["schema"],
+        examples=example_gen.outputs["examples"],
+        transform_config=transform_config,
+    )
+    curated_schema = feature_kinds_gen.outputs["curated_schema"]
+    transform = Transform(
+        examples=example_gen.outputs["examples"],
+        schema=curated_schema,
         preprocessing_fn=PREPROCESSING_FN,
         custom_config=transform_config.to_dict(),
         # Vocabularies see both splits: a class or category that only
@@ -179,7 +241,7 @@ def create_pipeline(
     tuner = autokeras_component.AutoKerasTuner(
         examples=transform.outputs["transformed_examples"],
         transform_graph=transform.outputs["transform_graph"],
-        schema=schema_gen.outputs["schema"],
+        schema=curated_schema,
         transform_config=transform_config,
         max_trials=max_trials,
         time_limit_seconds=time_limit_seconds,
@@ -196,7 +258,7 @@ def create_pipeline(
         run_fn=RUN_FN,
         examples=transform.outputs["transformed_examples"],
         transform_graph=transform.outputs["transform_graph"],
-        schema=schema_gen.outputs["schema"],
+        schema=curated_schema,
         hyperparameters=tuner.outputs["best_hyperparameters"],
         train_args=tfx.proto.TrainArgs(splits=["train"]),
         eval_args=tfx.proto.EvalArgs(splits=["eval"]),
@@ -218,7 +280,8 @@ def create_pipeline(
         model=trainer.outputs["model"],
         baseline_model=model_resolver.outputs["model"],
         eval_config=eval_config(
-            transform_config, min_accuracy, max_regression_loss
+            transform_config, min_accuracy, max_regression_loss,
+            min_eval_rows,
         ),
     )
     pusher = tfx.components.Pusher(
@@ -238,6 +301,7 @@ def create_pipeline(
             statistics_gen,
             schema_gen,
             example_validator,
+            feature_kinds_gen,
             transform,
             *([warmup_resolver] if warmup_resolver else []),
             tuner,

@@ -54,6 +54,68 @@ def overall_metrics(evaluation_uri):
     return {}
 
 
+# How a failed threshold reads, by metric: (what the model scored, against).
+_PAIRED_METRICS = {
+    "accuracy_over_trivial": (
+        "sparse_categorical_accuracy", "trivial_accuracy",
+        "accuracy {model:.4f} does not beat the majority class's "
+        "{trivial:.4f} on the same evaluation rows",
+    ),
+    "mse_over_trivial": (
+        "mean_squared_error", "trivial_mse",
+        "MSE {model:.4g} does not beat predicting the mean (MSE "
+        "{trivial:.4g}) on the same evaluation rows",
+    ),
+}
+
+
+def _bound_text(threshold):
+    bound = threshold.value_threshold
+    if bound.HasField("lower_bound"):
+        return f"at least {bound.lower_bound.value:g}"
+    return f"at most {bound.upper_bound.value:g}"
+
+
+def blessing_failures(evaluation_uri, metrics):
+    """Why TFMA did not bless: one sentence per failed threshold, with the
+    model's value and the bar it missed."""
+    import tensorflow_model_analysis as tfma  # heavy; only when summarising
+
+    result = tfma.load_validation_result(evaluation_uri)
+    reasons = []
+    if result.missing_thresholds:
+        reasons.append("no threshold could be checked (missing thresholds)")
+    for per_slice in result.metric_validations_per_slice:
+        for failure in per_slice.failures:
+            name = failure.metric_key.name
+            value = failure.metric_value.double_value.value
+            if name in _PAIRED_METRICS:
+                model_name, trivial_name, text = _PAIRED_METRICS[name]
+                reasons.append(text.format(
+                    model=metrics.get(model_name, float("nan")),
+                    trivial=metrics.get(trivial_name, float("nan")),
+                ))
+            elif name == "example_count":
+                reasons.append(
+                    f"only {value:.0f} evaluation rows: at least "
+                    f"{failure.metric_threshold.value_threshold.lower_bound.value:.0f}"
+                    " are needed to judge a model (more data, or "
+                    "--min-eval-rows to lower the bar)"
+                )
+            elif failure.metric_threshold.HasField("change_threshold"):
+                reasons.append(
+                    f"{name} {metrics.get(name, value):.4g} is worse than "
+                    "the latest blessed model's (change "
+                    f"{value:+.4g})"
+                )
+            else:
+                reasons.append(
+                    f"{name} {value:.4g} is not "
+                    f"{_bound_text(failure.metric_threshold)}"
+                )
+    return reasons
+
+
 def stage_seconds(store):
     """Node id -> wall seconds of each execution of the latest run, as ML
     Metadata recorded them (start and last update of the execution)."""
@@ -96,6 +158,13 @@ def summarize(metadata_path):
     evaluation = latest_artifact(store, "ModelEvaluation")
     if evaluation is not None:
         summary["metrics"] = overall_metrics(evaluation.uri)
+        summary["blessing_failures"] = blessing_failures(
+            evaluation.uri, summary["metrics"]
+        )
+    transform_graph = latest_artifact(store, "TransformGraph")
+    summary["transform_graph"] = (
+        transform_graph.uri if transform_graph is not None else None
+    )
     blessing = latest_artifact(store, "ModelBlessing")
     summary["blessed"] = bool(_custom(blessing, "blessed"))
     pushed = latest_artifact(store, "PushedModel")
@@ -122,6 +191,9 @@ def format_summary(summary):
     if summary.get("report"):
         lines.append(f"  search report: {summary['report']}")
     lines.append(f"  blessed:      {'yes' if summary['blessed'] else 'no'}")
+    if not summary["blessed"]:
+        for reason in summary.get("blessing_failures") or []:
+            lines.append(f"    not blessed: {reason}")
     if summary["pushed"]:
         lines.append(f"  pushed model: {summary['pushed_model']}")
     else:

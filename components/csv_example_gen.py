@@ -1,0 +1,151 @@
+"""CSV to tf.Example for ExampleGen, reading CSV the way people write it.
+
+TFX's own CsvExampleGen splits the header on "," (a quoted header name with a
+comma breaks it), keeps a UTF-8 byte-order mark in the first column's name,
+and reads the header of a `.csv.gz` file as compressed bytes. This executor
+plugs into TFX's `FileBasedExampleGen` (which still does the splitting and
+writing) and reads each file with Python's csv module instead:
+
+- gzip-compressed files (`.gz`) are decompressed;
+- a UTF-8 byte-order mark is stripped, header names lose surrounding spaces;
+- quoted fields may hold commas, quotes and newlines; CRLF line ends are fine;
+- rows whose label is empty are dropped (counted in the log and in Beam's
+  `rows_without_label` counter): they cannot train or score a model.
+
+Column types are inferred over all rows with tfx_bsl's `ColumnTypeInferrer`
+(int, float or string; a column with no values gets no type), as TFX does.
+"""
+
+import csv
+import io
+import json
+import logging
+import os
+
+import apache_beam as beam
+import tensorflow as tf
+from tfx.components.example_gen.base_example_gen_executor import (
+    BaseExampleGenExecutor,
+)
+from tfx.dsl.io import fileio
+from tfx_bsl.coders import csv_decoder
+
+LOGGER = logging.getLogger(__name__)
+BYTE_ORDER_MARK = "\ufeff"
+# custom_config key naming the label column (its empty rows are dropped).
+LABEL_KEY = "label"
+
+
+def read_csv_rows(path):
+    """(header, iterator of rows) of one CSV file, rows as lists of str."""
+    with beam.io.filesystems.FileSystems.open(path) as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+        reader = csv.reader(text)
+        header = next(reader, None)
+        if header is None:
+            return None, iter(())
+        rows = [row for row in reader if row]  # blank lines carry no data
+    return [name.strip().lstrip(BYTE_ORDER_MARK) for name in header], rows
+
+
+class _ReadCsvFile(beam.DoFn):
+    """One file name in; each row with a label out, as a list of bytes."""
+
+    def __init__(self, header, label):
+        self._header = header
+        self._label_index = header.index(label) if label in header else None
+        self._dropped = beam.metrics.Metrics.counter(
+            "autokeras_tfx", "rows_without_label"
+        )
+
+    def process(self, path):
+        header, rows = read_csv_rows(path)
+        if header != self._header:
+            raise ValueError(
+                f"CSV file {path} has columns {header}, unlike the other "
+                f"files' {self._header}; all files need the same header."
+            )
+        dropped = 0
+        for line, row in enumerate(rows, start=2):
+            if len(row) != len(header):
+                raise ValueError(
+                    f"CSV file {path}, row {line}: {len(row)} fields, but "
+                    f"the header has {len(header)}."
+                )
+            if self._label_index is not None and not row[
+                self._label_index
+            ].strip():
+                dropped += 1
+                continue
+            yield [cell.encode("utf-8") for cell in row]
+        if dropped:
+            self._dropped.inc(dropped)
+            LOGGER.warning(
+                "%s: dropped %d rows whose label is empty", path, dropped
+            )
+
+
+def _feature(cell, column_type):
+    if not cell:
+        return tf.train.Feature()
+    if column_type == csv_decoder.ColumnType.INT:
+        return tf.train.Feature(int64_list=tf.train.Int64List(value=[int(cell)]))
+    if column_type == csv_decoder.ColumnType.FLOAT:
+        return tf.train.Feature(
+            float_list=tf.train.FloatList(value=[float(cell)])
+        )
+    if column_type == csv_decoder.ColumnType.STRING:
+        return tf.train.Feature(bytes_list=tf.train.BytesList(value=[cell]))
+    return tf.train.Feature()  # a column with no value anywhere
+
+
+def _to_example(cells, column_infos):
+    return tf.train.Example(
+        features=tf.train.Features(
+            feature={
+                info.name: _feature(cell, info.type)
+                for cell, info in zip(cells, column_infos)
+            }
+        )
+    )
+
+
+def label_from(exec_properties):
+    """The label named in ExampleGen's custom_config, or None."""
+    config = exec_properties.get("custom_config")
+    if isinstance(config, str):
+        config = json.loads(config) if config else {}
+    return (config or {}).get(LABEL_KEY)
+
+
+@beam.ptransform_fn
+@beam.typehints.with_input_types(beam.Pipeline)
+@beam.typehints.with_output_types(tf.train.Example)
+def _CsvToExample(pipeline, exec_properties, split_pattern):
+    pattern = os.path.join(exec_properties["input_base"], split_pattern)
+    files = sorted(fileio.glob(pattern))
+    if not files:
+        raise RuntimeError(f"Split pattern {pattern} matches no files.")
+    header, _ = read_csv_rows(files[0])
+    if header is None:
+        raise ValueError(f"CSV file {files[0]} is empty; it needs a header.")
+    rows = (
+        pipeline
+        | "Files" >> beam.Create(files)
+        | "ReadRows" >> beam.ParDo(_ReadCsvFile(header, label_from(
+            exec_properties)))
+    )
+    column_infos = beam.pvalue.AsSingleton(
+        rows
+        | "InferColumnTypes" >> beam.CombineGlobally(
+            csv_decoder.ColumnTypeInferrer(header, skip_blank_lines=True)
+        )
+    )
+    return rows | "ToExample" >> beam.Map(_to_example, column_infos)
+
+
+class Executor(BaseExampleGenExecutor):
+    """FileBasedExampleGen executor for CSV files (see the module doc)."""
+
+    def GetInputSourceToExamplePTransform(self):
+        return _CsvToExample

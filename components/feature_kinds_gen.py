@@ -1,0 +1,234 @@
+"""FeatureKindsGen: the curated Schema that Transform and the tuner share.
+
+SchemaGen infers types and semantic domains (natural language, image) from
+StatisticsGen's statistics; it does not say whether an integer is a
+category or an ID. This component reads the statistics, SchemaGen's schema
+and (for integer columns only: TFDV counts distinct values for strings
+alone) the raw train split, decides every column's kind in
+`kind_inference`, logs the table, and writes a standard Schema artifact:
+
+- excluded columns are removed, so Transform never parses them and the
+  serving signature does not ask for them;
+- categorical integers get `int_domain.is_categorical`, text columns
+  `natural_language_domain` (standard fields other tools understand);
+- the whole table (raw name, safe key, kind, reason) is stored as one
+  annotation tag, read back with `feature_kinds.read_column_table`.
+"""
+
+import json
+import logging
+import os
+
+import tensorflow as tf
+from tensorflow_metadata.proto.v0 import schema_pb2
+from tensorflow_metadata.proto.v0 import statistics_pb2
+from tfx import types
+from tfx.components.statistics_gen import stats_artifact_utils
+from tfx.dsl.components.base import base_component
+from tfx.dsl.components.base import base_executor
+from tfx.dsl.components.base import executor_spec
+from tfx.dsl.io import fileio
+from tfx.types import artifact_utils
+from tfx.types import component_spec
+from tfx.types import standard_artifacts
+from tfx.utils import io_utils
+
+from components import feature_kinds
+from components import kind_inference
+
+LOGGER = logging.getLogger("autokeras_tfx.feature_kinds")
+STATISTICS_KEY = "statistics"
+SCHEMA_KEY = "schema"
+EXAMPLES_KEY = "examples"
+CURATED_SCHEMA_KEY = "curated_schema"
+CUSTOM_CONFIG_KEY = "custom_config"
+SCHEMA_FILE = "schema.pbtxt"
+# Rows of the train split read to count distinct integers.
+MAX_PROFILE_ROWS = 200_000
+_DTYPES = {
+    statistics_pb2.FeatureNameStatistics.INT: "int",
+    statistics_pb2.FeatureNameStatistics.FLOAT: "float",
+    statistics_pb2.FeatureNameStatistics.STRING: "string",
+    statistics_pb2.FeatureNameStatistics.BYTES: "string",
+}
+
+
+class FeatureKindsGenSpec(component_spec.ComponentSpec):
+    PARAMETERS = {
+        # JSON: the TransformConfig (label, task, user overrides).
+        CUSTOM_CONFIG_KEY: component_spec.ExecutionParameter(type=str),
+    }
+    INPUTS = {
+        STATISTICS_KEY: component_spec.ChannelParameter(
+            type=standard_artifacts.ExampleStatistics
+        ),
+        SCHEMA_KEY: component_spec.ChannelParameter(
+            type=standard_artifacts.Schema
+        ),
+        EXAMPLES_KEY: component_spec.ChannelParameter(
+            type=standard_artifacts.Examples
+        ),
+    }
+    OUTPUTS = {
+        CURATED_SCHEMA_KEY: component_spec.ChannelParameter(
+            type=standard_artifacts.Schema
+        ),
+    }
+
+
+def _statistics(dataset, name):
+    for feature in dataset.features:
+        if feature.path.step and feature.path.step[0] == name:
+            return feature
+    return None
+
+
+def _profile(feature_stats, schema_feature, rows, int_distinct):
+    name = schema_feature.name
+    dtype = _DTYPES.get(feature_stats.type, "string")
+    if feature_stats.HasField("num_stats"):
+        numbers = feature_stats.num_stats
+        present = numbers.common_stats.num_non_missing
+        constant = present > 0 and numbers.min == numbers.max
+        distinct, length = int_distinct.get(name), 0.0
+    else:
+        strings = feature_stats.string_stats
+        present = strings.common_stats.num_non_missing
+        distinct, length = strings.unique, strings.avg_length
+        constant = present > 0 and distinct == 1
+    return kind_inference.ColumnProfile(
+        name=name,
+        dtype=dtype,
+        present=int(present),
+        distinct=distinct,
+        constant=constant,
+        natural_language=schema_feature.HasField("natural_language_domain"),
+        image=schema_feature.HasField("image_domain"),
+        average_length=float(length),
+    )
+
+
+def count_int_distinct(examples_uri, names):
+    """Distinct values of the integer columns in the train split."""
+    if not names:
+        return {}
+    files = fileio.glob(os.path.join(examples_uri, "Split-train", "*"))
+    spec = {name: tf.io.VarLenFeature(tf.int64) for name in names}
+    seen = {name: set() for name in names}
+    dataset = (
+        tf.data.TFRecordDataset(files, compression_type="GZIP")
+        .take(MAX_PROFILE_ROWS)
+        .batch(4096)
+        .map(lambda batch: tf.io.parse_example(batch, spec))
+    )
+    for batch in dataset:
+        for name in names:
+            seen[name].update(batch[name].values.numpy().tolist())
+    return {name: len(values) for name, values in seen.items()}
+
+
+def _check_overrides(config, names):
+    for flag, columns in (
+        ("--categorical", config.categorical_features),
+        ("--text", config.text_features),
+        ("--exclude", config.exclude_features),
+    ):
+        unknown = [c for c in columns if c not in names]
+        if unknown:
+            raise ValueError(
+                f"{flag} names {unknown}, which the data does not have; "
+                f"its columns are: {', '.join(names)}."
+            )
+
+
+def curate(schema, dataset, config, int_distinct):
+    """(curated schema, decisions) from SchemaGen's schema and the train
+    split's statistics."""
+    names = [feature.name for feature in schema.feature]
+    if config.label not in names:
+        raise ValueError(
+            f"The label column {config.label!r} is not in the data; its "
+            f"columns are: {', '.join(names)}."
+        )
+    _check_overrides(config, names)
+    profiles = []
+    for feature in schema.feature:
+        stats = _statistics(dataset, feature.name)
+        if stats is None:  # no statistics: a column with no value at all
+            profiles.append(kind_inference.ColumnProfile(feature.name, "string", 0))
+        else:
+            profiles.append(_profile(stats, feature, dataset.num_examples,
+                                     int_distinct))
+    decisions = kind_inference.decide_kinds(profiles, config)
+    kinds = {d.name: d.kind for d in decisions}
+    curated = schema_pb2.Schema()
+    curated.CopyFrom(schema)
+    del curated.feature[:]
+    for feature in schema.feature:
+        kind = kinds[feature.name]
+        if kind == feature_kinds.EXCLUDED:
+            continue
+        kept = curated.feature.add()
+        kept.CopyFrom(feature)
+        if kind == feature_kinds.CATEGORICAL and kept.type == schema_pb2.INT:
+            kept.int_domain.is_categorical = True
+        elif kind == feature_kinds.TEXT:
+            kept.natural_language_domain.SetInParent()
+    curated.annotation.tag.append(feature_kinds.column_table_tag(decisions))
+    return curated, decisions
+
+
+class Executor(base_executor.BaseExecutor):
+    def Do(self, input_dict, output_dict, exec_properties):
+        config = feature_kinds.TransformConfig.from_dict(
+            json.loads(exec_properties[CUSTOM_CONFIG_KEY])
+        )
+        schema = io_utils.SchemaReader().read(
+            io_utils.get_only_uri_in_dir(
+                artifact_utils.get_single_uri(input_dict[SCHEMA_KEY])
+            )
+        )
+        [statistics] = input_dict[STATISTICS_KEY]
+        dataset = stats_artifact_utils.load_statistics(
+            statistics, "train"
+        ).proto().datasets[0]
+        int_names = [
+            f.name for f in schema.feature
+            if f.type == schema_pb2.INT and f.name != config.label
+        ]
+        int_distinct = count_int_distinct(
+            artifact_utils.get_single_uri(input_dict[EXAMPLES_KEY]), int_names
+        )
+        curated, decisions = curate(schema, dataset, config, int_distinct)
+        LOGGER.info("Column kinds (%d rows in the train split):",
+                    dataset.num_examples)
+        for decision in decisions:
+            LOGGER.info("  %s", decision.describe())
+        io_utils.write_pbtxt_file(
+            os.path.join(
+                artifact_utils.get_single_uri(
+                    output_dict[CURATED_SCHEMA_KEY]
+                ),
+                SCHEMA_FILE,
+            ),
+            curated,
+        )
+
+
+class FeatureKindsGen(base_component.BaseComponent):
+    """Decides each column's kind from the statistics; writes the curated
+    Schema that Transform, the tuner and the Trainer consume."""
+
+    SPEC_CLASS = FeatureKindsGenSpec
+    EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(Executor)
+
+    def __init__(self, statistics, schema, examples, transform_config):
+        super().__init__(
+            spec=FeatureKindsGenSpec(
+                statistics=statistics,
+                schema=schema,
+                examples=examples,
+                custom_config=json.dumps(transform_config.to_dict()),
+                curated_schema=types.Channel(type=standard_artifacts.Schema),
+            )
+        )
