@@ -12,6 +12,7 @@ from tfx.types import artifact_utils
 from components import feature_kinds
 from components import search
 from components import spec
+from components import transform
 
 LOGGER = logging.getLogger(__name__)
 
@@ -80,7 +81,12 @@ class Executor(base_executor.BaseExecutor):
             transform_graph_uri=transform_graph_uri,
             warm_start=warm_start,
         )
-        search.write_results(tuner, settings, results_uri)
+        columns = (
+            transform.column_table_of(input_dict[spec.SCHEMA_KEY])
+            if input_dict.get(spec.SCHEMA_KEY)
+            else []
+        )
+        search.write_results(tuner, settings, results_uri, columns)
         search.write_best_hyperparameters(
             tuner,
             artifact_utils.get_single_uri(

@@ -56,14 +56,21 @@ def safe_key(raw_name):
 
 
 def column_keys(raw_names, label):
-    """Raw column name -> a unique safe key; the label's key is always
-    `safe_key(label)` (the evaluation config names it before any data is
-    seen), the others are made unique with "_2", "_3", ... in column order.
+    """Raw column name -> a unique safe key.
+
+    The label's key is always `safe_key(label)` (the evaluation config names
+    it before any data is seen); a name that is already safe keeps itself;
+    the others get their safe form, made unique with "_2", "_3", ... in
+    column order.
     """
     keys = {label: safe_key(label)}
     taken = {keys[label]}
     for name in raw_names:
-        if name == label:
+        if name not in keys and safe_key(name) == name and name not in taken:
+            keys[name] = name
+            taken.add(name)
+    for name in raw_names:
+        if name in keys:
             continue
         base = key = safe_key(name)
         count = 1

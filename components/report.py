@@ -211,6 +211,29 @@ def _architecture_html(view):
     return _table(("layer", "class", "output shape", "params#"), rows)
 
 
+def _columns(results):
+    columns = report_data.as_dict(results).get("columns")
+    if not isinstance(columns, list):
+        return []
+    return [report_data.as_dict(c) for c in columns if c]
+
+
+def _columns_html(results):
+    columns = _columns(results)
+    if not columns:
+        return '<p class="empty">No column table recorded.</p>'
+    rows = [
+        (
+            _esc(column.get("name", "")),
+            f"<code>{_esc(column.get('key', ''))}</code>",
+            _esc(column.get("kind", "")),
+            _esc(column.get("reason", "")),
+        )
+        for column in columns
+    ]
+    return _table(("column", "model input", "kind", "why"), rows)
+
+
 def render_html(results):
     """The whole report as one self-contained HTML page (a string)."""
     view = report_data.Results(results)
@@ -240,6 +263,8 @@ def render_html(results):
             "</section>",
             '<section id="architecture"><h2>Best model architecture</h2>'
             f"{_architecture_html(view)}</section>",
+            '<section id="columns"><h2>Columns</h2>'
+            f"{_columns_html(results)}</section>",
             "</main></body></html>\n",
         )
     )
@@ -291,6 +316,15 @@ def render_markdown(results):
             f"| {report_data.fmt_seconds(trial.get('seconds'))} "
             f"| {_md(trial.get('message'))} |"
         )
+    columns = _columns(results)
+    if columns:
+        lines += ["", "## Columns", "", "| column | kind | why |"]
+        lines += ["|---|---|---|"]
+        for column in columns:
+            lines.append(
+                f"| {_md(column.get('name'))} | {_md(column.get('kind'))} "
+                f"| {_md(column.get('reason'))} |"
+            )
     return "\n".join(lines) + "\n"
 
 

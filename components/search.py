@@ -260,10 +260,19 @@ def _architecture(tuner, trial):
     return {"layers": layers, "total_params": int(model.count_params())}
 
 
-def write_results(tuner, settings, results_uri):
+def write_results(tuner, settings, results_uri, columns=()):
     """tuner_results.json (TFX's list format), search_results.json and the
-    report (HTML, Markdown, KFP UI metadata)."""
+    report (HTML, Markdown, KFP UI metadata).
+
+    Args:
+        tuner: the finished `SearchTuner`.
+        settings: its `SearchSettings`.
+        results_uri: the tuner_results directory.
+        columns: the curated schema's `ColumnDecision`s (raw name, model
+            input, kind, why), shown in the report.
+    """
     results = search_results(tuner, settings)
+    results["columns"] = [dataclasses.asdict(c) for c in columns]
     tfx_records = [
         {
             "trial_id": t["trial_id"],

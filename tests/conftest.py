@@ -1,6 +1,7 @@
 """Shared fixtures: small real data from the taxi sample the tfx wheel ships."""
 
 import os
+import pathlib
 
 import pytest
 
@@ -19,8 +20,9 @@ def taxi_sample(tmp_path):
 @pytest.fixture(scope="session")
 def pipeline_run(tmp_path_factory):
     """The real local pipeline, run once per session on 400 taxi rows
-    (2 trials of 2 epochs): (output directory, run summary). Tests of later
-    stages reuse its Transform output instead of running Transform again."""
+    (2 trials of 2 epochs): (the pipeline's directory, run summary). Tests
+    of later stages reuse its Transform output instead of running Transform
+    again."""
     from pipelines import cli
     from pipelines import sample_data
 
@@ -34,4 +36,4 @@ def pipeline_run(tmp_path_factory):
         ]
     )
     summary = cli.run(args)
-    return root / "out", summary
+    return pathlib.Path(summary["pipeline_dir"]), summary

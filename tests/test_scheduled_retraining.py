@@ -22,7 +22,8 @@ def second_run(pipeline_run, tmp_path_factory):
     root = tmp_path_factory.mktemp("retrain")
     # A copy, so the session's first run stays as other tests expect it.
     output = root / "out"
-    shutil.copytree(first_output, output)
+    shutil.copytree(first_output, output / first_output.name)
+    (output / ".autokeras-tfx").touch()
     data = sample_data.write_sample(str(root / "data"), rows=400, skip=400)
     summary = cli.run(
         cli.build_parser().parse_args(
@@ -33,7 +34,9 @@ def second_run(pipeline_run, tmp_path_factory):
             ]
         )
     )
-    return output, summary, first_summary
+    # The same data's columns: the same pipeline, so the same directory.
+    assert summary["pipeline_dir"] == str(output / first_output.name)
+    return output / first_output.name, summary, first_summary
 
 
 def _latest_json(output, artifact_type, file_name):

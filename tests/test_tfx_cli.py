@@ -64,9 +64,10 @@ def test_pipeline_create_and_run_create_beam(tfx_env, tmp_path):
     assert code == 0, output[-5000:]
     from pipelines import run_summary
 
-    summary = run_summary.summarize(str(tmp_path / "out" / "metadata.sqlite"))
+    pipeline_dir = tmp_path / "out" / "taxi-cli"
+    summary = run_summary.summarize(str(pipeline_dir / "metadata.sqlite"))
     assert summary["trials"] == 1
-    root = tmp_path / "out" / "pipeline_root"
+    root = pipeline_dir / "pipeline_root"
     for component in ("CsvExampleGen", "Transform", "AutoKerasTuner",
                       "Trainer", "Evaluator", "Pusher"):
         assert (root / component).is_dir(), component
