@@ -30,8 +30,9 @@ from tfx.components.example_gen.base_example_gen_executor import (
 from tfx.dsl.io import fileio
 from tfx_bsl.coders import csv_decoder
 
+from components.csv_profile import clean_header
+
 LOGGER = logging.getLogger(__name__)
-BYTE_ORDER_MARK = "\ufeff"
 # custom_config key naming the label column (its empty rows are dropped).
 LABEL_KEY = "label"
 
@@ -39,13 +40,14 @@ LABEL_KEY = "label"
 def read_csv_rows(path):
     """(header, iterator of rows) of one CSV file, rows as lists of str."""
     with beam.io.filesystems.FileSystems.open(path) as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
         reader = csv.reader(text)
         header = next(reader, None)
         if header is None:
             return None, iter(())
         rows = [row for row in reader if row]  # blank lines carry no data
-    return [name.strip().lstrip(BYTE_ORDER_MARK) for name in header], rows
+    # The same names the input checks saw (one definition of a header).
+    return clean_header(header), rows
 
 
 class _ReadCsvFile(beam.DoFn):

@@ -63,7 +63,15 @@ def _add_compile_arguments(parser):
     parser.add_argument("--max-trials", type=int, default=10)
     parser.add_argument("--time-limit", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--min-accuracy", type=float, default=0.5)
+    parser.add_argument(
+        "--min-accuracy", type=float, default=None,
+        help="absolute accuracy bar (default: beat the majority class)",
+    )
+    parser.add_argument(
+        "--max-mse", type=float, default=None,
+        help="absolute MSE bar (default: beat predicting the mean)",
+    )
+    parser.add_argument("--min-eval-rows", type=int, default=30)
     parser.add_argument("--parallel-trials", type=int, default=1,
                         help="trials the tuner pod runs at once")
     parser.add_argument(
@@ -173,6 +181,8 @@ def compile_command(args):
         tuner_epochs=args.epochs,
         trainer_epochs=args.epochs,
         min_accuracy=args.min_accuracy,
+        max_regression_loss=args.max_mse,
+        min_eval_rows=args.min_eval_rows,
         num_parallel_trials=args.parallel_trials,
         warm_start=args.warm_start,
     )

@@ -63,8 +63,8 @@ def test_every_task_ran_its_compiled_container(finished):
     _, launcher = finished
     ran = set(launcher.commands)
     assert {"CsvExampleGen", "StatisticsGen", "SchemaGen",
-            "ExampleValidator", "Transform", "AutoKerasTuner", "Trainer",
-            "Evaluator", "Pusher"} == ran
+            "ExampleValidator", "FeatureKindsGen", "Transform",
+            "AutoKerasTuner", "Trainer", "Evaluator", "Pusher"} == ran
     tuner = launcher.commands["AutoKerasTuner"]
     assert tuner[1:3] == [
         "-m", "tfx.orchestration.kubeflow.v2.container.kubeflow_v2_run_executor"

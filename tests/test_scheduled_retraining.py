@@ -29,7 +29,7 @@ def second_run(pipeline_run, tmp_path_factory):
         cli.build_parser().parse_args(
             [
                 "run", "--data", data, "--label", "payment_type",
-                "--max-trials", "2", "--epochs", "2",
+                "--max-trials", "2", "--epochs", "8",
                 "--output", str(output),
             ]
         )
