@@ -39,13 +39,15 @@ LABEL_KEY = "label"
 
 def read_csv_rows(path):
     """(header, iterator of rows) of one CSV file, rows as lists of str."""
+    # Beam's reader decompresses by the file name (.gz); its compressed
+    # file object is no io stream, so the file is decoded whole.
     with beam.io.filesystems.FileSystems.open(path) as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
-        reader = csv.reader(text)
-        header = next(reader, None)
-        if header is None:
-            return None, iter(())
-        rows = [row for row in reader if row]  # blank lines carry no data
+        text = raw.read().decode("utf-8")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if header is None:
+        return None, iter(())
+    rows = [row for row in reader if row]  # blank lines carry no data
     # The same names the input checks saw (one definition of a header).
     return clean_header(header), rows
 
