@@ -3,7 +3,8 @@
 Used by the standard TFX Trainer (`run_fn="components.trainer.run_fn"`) with
 the AutoKerasTuner's `best_hyperparameters`: it rebuilds the searched model
 from the same input description the tuner used, trains it on the train split
-with early stopping on the eval split, and exports the serving model.
+with early stopping on the eval split, and exports the serving model, a
+`.keras` file and optionally a TFLite file (`components/model_export.py`).
 """
 
 import glob
@@ -28,8 +29,9 @@ def _files(patterns):
 def run_fn(fn_args):
     """TFX Trainer entry point.
 
-    `fn_args.custom_config` carries the TransformConfig fields plus `epochs`
-    and `seed`; `fn_args.hyperparameters` is the tuner's best configuration.
+    `fn_args.custom_config` carries the TransformConfig fields plus `epochs`,
+    `seed` and `tflite` (also write a TFLite file); `fn_args.hyperparameters`
+    is the tuner's best configuration.
     """
     custom_config = fn_args.custom_config or {}
     config = feature_kinds.TransformConfig.from_dict(custom_config)
@@ -75,3 +77,9 @@ def run_fn(fn_args):
         model, tft_output, config.label, class_names,
         fn_args.serving_model_dir,
     )
+    # Siblings of Format-Serving in the model artifact; the Pusher copies
+    # Format-Serving only.
+    model_dir = model_export.model_artifact_dir(fn_args.serving_model_dir)
+    model_export.export_keras_model(model, model_dir)
+    if custom_config.get(model_export.TFLITE_OPTION):
+        model_export.export_tflite_model(model, model_dir)

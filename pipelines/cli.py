@@ -81,6 +81,11 @@ def _add_run_arguments(parser, data_required):
                         help="string columns holding free text")
     parser.add_argument("--exclude", type=_comma_list, default=[],
                         help="columns the model must not see")
+    parser.add_argument(
+        "--tflite", action="store_true",
+        help="the Trainer also writes a TFLite file of the model (tabular "
+        "data: no text columns)",
+    )
 
 
 def transform_config(args):
@@ -165,6 +170,7 @@ def run(args):
         min_eval_rows=args.min_eval_rows,
         num_parallel_trials=args.parallel_trials,
         warm_start=args.warm_start,
+        tflite=args.tflite,
     )
     paths = local_runner.local_paths(args.output, args.pipeline_name)
     print(f"autokeras-tfx: {args.data} -> {paths['pipeline_dir']}")

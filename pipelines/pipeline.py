@@ -151,6 +151,7 @@ def create_pipeline(
     beam_pipeline_args=None,
     num_parallel_trials=1,
     warm_start=True,
+    tflite=False,
 ):
     """Returns the TFX pipeline.
 
@@ -177,6 +178,8 @@ def create_pipeline(
         num_parallel_trials: trials the tuner runs at once (one per GPU).
         warm_start: start the search from the best configurations of the
             latest earlier run's tuner results (scheduled retraining).
+        tflite: the Trainer also writes a TFLite file of a tabular model
+            (`components/model_export.py`).
     """
     validate_pipeline_name(pipeline_name)
     if input_format == "csv":
@@ -266,6 +269,7 @@ def create_pipeline(
             **transform_config.to_dict(),
             "epochs": trainer_epochs,
             "seed": seed,
+            model_export.TFLITE_OPTION: tflite,
         },
     )
     model_resolver = tfx.dsl.Resolver(
