@@ -72,6 +72,10 @@ def _add_compile_arguments(parser):
         help="absolute MSE bar (default: beat predicting the mean)",
     )
     parser.add_argument("--min-eval-rows", type=int, default=30)
+    parser.add_argument(
+        "--tflite", action="store_true",
+        help="also write a TFLite file of tabular models",
+    )
     parser.add_argument("--parallel-trials", type=int, default=1,
                         help="trials the tuner pod runs at once")
     parser.add_argument(
@@ -183,6 +187,7 @@ def compile_command(args):
         min_accuracy=args.min_accuracy,
         max_regression_loss=args.max_mse,
         min_eval_rows=args.min_eval_rows,
+        tflite=args.tflite,
         num_parallel_trials=args.parallel_trials,
         warm_start=args.warm_start,
     )
