@@ -93,7 +93,9 @@ def _feature(cell, column_type):
     if not cell:
         return tf.train.Feature()
     if column_type == csv_decoder.ColumnType.INT:
-        return tf.train.Feature(int64_list=tf.train.Int64List(value=[int(cell)]))
+        return tf.train.Feature(
+            int64_list=tf.train.Int64List(value=[int(cell)])
+        )
     if column_type == csv_decoder.ColumnType.FLOAT:
         return tf.train.Feature(
             float_list=tf.train.FloatList(value=[float(cell)])

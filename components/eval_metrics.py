@@ -60,13 +60,14 @@ class _Combiner(beam.CombineFn):
         }
 
     def add_input(self, accumulator, element):
-        for label, prediction, _ in metric_util.to_label_prediction_example_weight(
+        rows = metric_util.to_label_prediction_example_weight(
             element,
             eval_config=self._eval_config,
             model_name=self._keys[0].model_name,
             output_name=self._keys[0].output_name,
             flatten=False,
-        ):
+        )
+        for label, prediction, _ in rows:
             label = np.asarray(label, dtype=np.float64).reshape(-1)
             prediction = np.asarray(prediction, dtype=np.float64).reshape(-1)
             accumulator["rows"] += 1

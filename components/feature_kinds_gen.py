@@ -155,7 +155,9 @@ def curate(schema, dataset, config, int_distinct):
     for feature in schema.feature:
         stats = _statistics(dataset, feature.name)
         if stats is None:  # no statistics: a column with no value at all
-            profiles.append(kind_inference.ColumnProfile(feature.name, "string", 0))
+            profiles.append(
+                kind_inference.ColumnProfile(feature.name, "string", 0)
+            )
         else:
             profiles.append(_profile(stats, feature, dataset.num_examples,
                                      int_distinct))

@@ -96,11 +96,11 @@ def blessing_failures(evaluation_uri, metrics):
                     trivial=metrics.get(trivial_name, float("nan")),
                 ))
             elif name == "example_count":
+                bound = failure.metric_threshold.value_threshold.lower_bound
                 reasons.append(
                     f"only {value:.0f} evaluation rows: at least "
-                    f"{failure.metric_threshold.value_threshold.lower_bound.value:.0f}"
-                    " are needed to judge a model (more data, or "
-                    "--min-eval-rows to lower the bar)"
+                    f"{bound.value:.0f} are needed to judge a model (more "
+                    "data, or --min-eval-rows to lower the bar)"
                 )
             elif failure.metric_threshold.HasField("change_threshold"):
                 reasons.append(
