@@ -27,9 +27,10 @@ import pytest
 
 from components import model_export
 from pipelines import run_summary
-
-# Float answers of two loaders (or of TFLite) agree to this.
-ATOL = 1e-5
+from tests.serving_loaders import ATOL
+from tests.serving_loaders import assert_same_answers
+from tests.serving_loaders import object_loader_answers
+from tests.serving_loaders import session_loader_answers
 
 Run = collections.namedtuple("Run", "dir summary label task")
 
@@ -88,41 +89,6 @@ def model_artifact_dir(pipeline_dir):
         os.path.join(pipeline_dir, "metadata.sqlite")
     )
     return run_summary.latest_artifact(store, "Model").uri
-
-
-def object_loader_answers(export_dir, records):
-    import tensorflow as tf
-
-    serve = tf.saved_model.load(export_dir).signatures[
-        model_export.SERVING_SIGNATURE
-    ]
-    answers = serve(examples=tf.constant(records, dtype=tf.string))
-    return {key: value.numpy() for key, value in answers.items()}
-
-
-def session_loader_answers(export_dir, records):
-    """`serving_default` through the session-based loader (TF Serving's
-    way of loading), in a fresh graph."""
-    import tensorflow as tf
-
-    with tf.Graph().as_default(), tf.compat.v1.Session() as session:
-        meta_graph = tf.compat.v1.saved_model.loader.load(
-            session, [tf.saved_model.SERVING], export_dir
-        )
-        signature = meta_graph.signature_def[model_export.SERVING_SIGNATURE]
-        return session.run(
-            {key: info.name for key, info in signature.outputs.items()},
-            {signature.inputs[model_export.EXAMPLES].name: records},
-        )
-
-
-def assert_same_answers(expected, actual):
-    assert set(actual) == set(expected)
-    for key, value in expected.items():
-        if value.dtype.kind in "fc":
-            np.testing.assert_allclose(actual[key], value, atol=ATOL)
-        else:
-            np.testing.assert_array_equal(actual[key], value)
 
 
 @pytest.mark.slow
