@@ -25,12 +25,14 @@ class InputDataError(ValueError):
     """The data cannot train the requested model; the message says why."""
 
 
-def describe_inputs(tft_output, config):
+def describe_inputs(tft_output, config, train_files=()):
     """The search engine's view of the transformed features and the label.
 
     Args:
         tft_output: a `tft.TFTransformOutput` of the pipeline's Transform.
         config: the `feature_kinds.TransformConfig` Transform ran with.
+        train_files: the train split's files; a regression label's mean and
+            standard deviation come from them (the head rescales by them).
 
     Returns:
         (features, labels): lists of `FeatureSpec` and `LabelSpec`.
@@ -70,13 +72,39 @@ def describe_inputs(tft_output, config):
             f"No feature columns besides the label {config.label!r} are left "
             "to learn from; check --exclude and the data's columns."
         )
-    return features, [_describe_label(tft_output, config)]
+    return features, [_describe_label(tft_output, config, train_files)]
 
 
-def _describe_label(tft_output, config):
+def label_statistics(files, tft_output, label_key):
+    """(mean, standard deviation) of a numeric label over the files."""
+    spec = {label_key: tft_output.transformed_feature_spec()[label_key]}
+    count, total, squares = 0, 0.0, 0.0
+    dataset = (
+        tf.data.TFRecordDataset(files, compression_type="GZIP")
+        .batch(PARSE_BATCH_SIZE)
+        .map(lambda batch: tf.io.parse_example(batch, spec))
+    )
+    for batch in dataset:
+        values = batch[label_key].numpy().astype(np.float64).reshape(-1)
+        count += values.size
+        total += values.sum()
+        squares += np.square(values).sum()
+    if not count:
+        return None, None
+    mean = total / count
+    return mean, float(np.sqrt(max(squares / count - mean * mean, 0.0)))
+
+
+def _describe_label(tft_output, config, train_files):
     if config.task == feature_kinds.REGRESSION:
+        mean, std = (
+            label_statistics(train_files, tft_output, config.label_key)
+            if train_files
+            else (None, None)
+        )
         return search_features.LabelSpec(
-            config.label_key, feature_kinds.REGRESSION
+            config.label_key, feature_kinds.REGRESSION, mean=mean,
+            std=std or None,
         )
     classes = class_names(tft_output)
     if len(classes) < 2:

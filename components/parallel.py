@@ -151,7 +151,11 @@ def run_worker(request):
     config = feature_kinds.TransformConfig.from_dict(request["config"])
     settings = search.SearchSettings(**request["settings"])
     tft_output = tft.TFTransformOutput(request["transform_graph_uri"])
-    features, labels = data.describe_inputs(tft_output, config)
+    features, labels = data.describe_inputs(
+        tft_output,
+        config,
+        data.split_files(request["examples_uri"], "train"),
+    )
     tuner = search.build_tuner(
         features,
         labels,

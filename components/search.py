@@ -134,7 +134,9 @@ def run_search(
     Returns:
         The finished `SearchTuner`.
     """
-    features, labels = data.describe_inputs(tft_output, config)
+    features, labels = data.describe_inputs(
+        tft_output, config, data.split_files(examples_uri, "train")
+    )
     LOGGER.info(
         "Searching over %d inputs (%s) for %s",
         len(features),

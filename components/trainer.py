@@ -41,15 +41,15 @@ def run_fn(fn_args):
             "wire tuner.outputs['best_hyperparameters'] into it."
         )
     tft_output = tft.TFTransformOutput(fn_args.transform_output)
-    features, labels = data.describe_inputs(tft_output, config)
+    train_files = _files(fn_args.train_files)
+    # The train files give a regression label's scale, as in the tuner.
+    features, labels = data.describe_inputs(tft_output, config, train_files)
     hypermodel = assemble.default_hypermodel(features, labels)
     hp = keras_tuner.HyperParameters.from_config(fn_args.hyperparameters)
 
     keras.utils.set_random_seed(int(custom_config.get("seed", 0)))
     model = hypermodel.build(hp)
-    train = data.load_split(
-        _files(fn_args.train_files), tft_output, config.label_key
-    )
+    train = data.load_split(train_files, tft_output, config.label_key)
     evaluation = data.load_split(
         _files(fn_args.eval_files), tft_output, config.label_key
     )

@@ -51,11 +51,17 @@ class LabelSpec:
         name: Label name; also the name of the model output.
         task: "classification" or "regression".
         num_classes: Classification only; 2 means binary.
+        mean, std: Regression only, optional: the training targets' mean
+            and standard deviation. The head then predicts in standard
+            units and rescales, so a target in the hundreds trains like a
+            z-scored one and still answers in its own units.
     """
 
     name: str
     task: str
     num_classes: int | None = None
+    mean: float | None = None
+    std: float | None = None
 
     def __post_init__(self):
         if self.task not in TASKS:

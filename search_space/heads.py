@@ -90,7 +90,17 @@ class RegressionHead(Head):
     """One linear unit trained with mean squared error."""
 
     def output_layer(self):
-        return keras.layers.Dense(1, name=self.label.name)
+        if self.label.mean is None or not self.label.std:
+            return keras.layers.Dense(1, name=self.label.name)
+        dense = keras.layers.Dense(1, name=self.layer_name("standardized"))
+        # Initial predictions sit at the training mean, and the weights see
+        # targets of unit scale whatever the label's units.
+        rescale = keras.layers.Rescaling(
+            scale=float(self.label.std),
+            offset=float(self.label.mean),
+            name=self.label.name,
+        )
+        return lambda tensor: rescale(dense(tensor))
 
     def loss(self):
         return keras.losses.MeanSquaredError()

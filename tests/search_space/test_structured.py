@@ -171,3 +171,25 @@ def test_backend_is_not_tensorflow_only():
         assert "import tensorflow" not in text, path
         assert "tf." not in text.replace("tf.data", ""), path
     assert keras.backend.backend() in ("tensorflow", "jax", "torch")
+
+
+def test_regression_head_rescales_to_the_label_units():
+    """A target in the hundreds: predictions start at its mean and, after a
+    few epochs, beat predicting the mean by far (MSE in the label's units)."""
+    import numpy as np
+
+    keras.utils.set_random_seed(0)
+    rng = np.random.RandomState(0)
+    x = {"a": rng.normal(size=(200, 1)).astype("float32")}
+    y = (150 + 70 * x["a"][:, 0]).astype("float32")
+    label = LabelSpec("y", "regression", mean=float(y.mean()),
+                      std=float(y.std()))
+    hypermodel = default_hypermodel([FeatureSpec("a", "numerical")], [label])
+    hp = keras_tuner.HyperParameters()
+    model = hypermodel.build(hp)
+    start = model.predict(x, verbose=0)
+    assert abs(float(start.mean()) - y.mean()) < 0.5 * y.std()
+    history = hypermodel.fit(hp, model, x, y, epochs=30, verbose=0,
+                             validation_data=(x, y))
+    assert history.history["val_loss"][-1] < 0.25 * y.var()
+    assert model.layers[-1].name == "y"  # the output keeps the label's name

@@ -1,0 +1,125 @@
+"""One row of the matrix, end to end: write the CSVs, run `autokeras-tfx run`
+in-process, score the pushed model and the baselines on the held-out rows.
+
+Shared by the acceptance tests and tests/benchmarks/bench_matrix.py.
+"""
+
+import dataclasses
+import os
+import time
+
+import matrix_data
+import scoring
+
+PIPELINE_NAME = "autokeras-tfx"
+
+
+@dataclasses.dataclass
+class Result:
+    """Held-out scores (higher is better) of one dataset's run."""
+
+    dataset: str
+    task: str
+    metric: str
+    ours: object  # None when nothing was pushed
+    trivial: float
+    linear: float
+    seconds: float
+    summary: dict
+    boosting: object = None
+    holdout_rows: int = 0
+    unknown_keys: tuple = ()  # serving keys that are no CSV column
+    tie_margin: float = 0.0  # scoring.tie_margin of ours vs linear
+
+    def line(self):
+        ours = "-" if self.ours is None else f"{self.ours:.4f}"
+        boosting = "" if self.boosting is None else (
+            f"  hgb {self.boosting:.4f}"
+        )
+        return (
+            f"{self.dataset}: {self.metric} ours {ours}  trivial "
+            f"{self.trivial:.4f}  linear {self.linear:.4f} "
+            f"(tie margin {self.tie_margin:.3f}){boosting}  "
+            f"{self.seconds:.0f} s  pushed={self.summary.get('pushed')} "
+            f"({self.holdout_rows} held-out rows)"
+        )
+
+
+def run_pipeline(dataset, data_dir, output_dir, max_trials, epochs):
+    """Runs the real local pipeline on data_dir; returns its summary."""
+    from pipelines import cli
+
+    args = cli.build_parser().parse_args([
+        "run", "--data", data_dir, "--label", dataset.label,
+        "--task", dataset.task, "--max-trials", str(max_trials),
+        "--epochs", str(epochs), "--output", output_dir, "--seed", "0",
+        "--pipeline-name", PIPELINE_NAME, *dataset.cli_args,
+    ])
+    return cli.run(args)
+
+
+def score_pushed_model(dataset, summary, output_dir, holdout_path):
+    """(predictions on the held-out rows, serving keys that are no column)."""
+    spec = scoring.raw_feature_spec(
+        scoring.transform_graph_uri(summary, output_dir, PIPELINE_NAME)
+    )
+    header, rows = matrix_data.read_rows(holdout_path)
+    unknown = tuple(sorted(set(spec) - set(header)))
+    serialized = [scoring.to_example(r, spec, dataset.label) for r in rows]
+    predictions = scoring.serve(
+        summary["pushed_model"], serialized, dataset.task
+    )
+    return predictions, unknown
+
+
+def run_dataset(dataset, workdir, max_trials=None, epochs=None,
+                boosting=False):
+    """The whole row in `workdir`; returns a Result."""
+    frame = dataset.load()
+    train, holdout = matrix_data.split(frame, dataset)
+    train_path = matrix_data.write_csv(
+        train, os.path.join(workdir, "data", "data.csv"), dataset.bom
+    )
+    holdout_path = matrix_data.write_csv(
+        holdout, os.path.join(workdir, "holdout", "holdout.csv"), dataset.bom
+    )
+    output_dir = os.path.join(workdir, "output")
+    started = time.monotonic()
+    summary = run_pipeline(
+        dataset, os.path.dirname(train_path), output_dir,
+        max_trials or dataset.max_trials, epochs or dataset.epochs,
+    )
+    seconds = time.monotonic() - started
+
+    task, label = dataset.task, dataset.label
+    train = matrix_data.read_frame(train_path)
+    holdout = matrix_data.read_frame(holdout_path)
+    truth = holdout[label]
+    truth = truth.astype(str) if task == "classification" else truth
+    linear = scoring.sklearn_predictions(
+        task, train, holdout, label, dataset.text_columns
+    )
+    trivial = scoring.trivial_predictions(task, train[label], len(holdout))
+    result = Result(
+        dataset=dataset.name,
+        task=task,
+        metric="accuracy" if task == "classification" else "r2",
+        ours=None,
+        trivial=scoring.score(task, truth, trivial),
+        linear=scoring.score(task, truth, linear),
+        seconds=seconds,
+        summary=summary,
+        holdout_rows=len(holdout),
+    )
+    if summary.get("pushed") and summary.get("pushed_model"):
+        predicted, result.unknown_keys = score_pushed_model(
+            dataset, summary, output_dir, holdout_path
+        )
+        result.ours = scoring.score(task, truth, predicted)
+        result.tie_margin = scoring.tie_margin(task, truth, predicted, linear)
+    if boosting:
+        boosted = scoring.sklearn_predictions(
+            task, train, holdout, label, dataset.text_columns, boosting=True
+        )
+        result.boosting = scoring.score(task, truth, boosted)
+    return result
