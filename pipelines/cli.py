@@ -183,7 +183,10 @@ def run(args):
     )
     handler = progress.install(len(pipeline.components))
     started = time.monotonic()
-    local_runner.run(pipeline)
+    try:
+        local_runner.run(pipeline)
+    finally:
+        progress.uninstall(handler)
     summary = run_summary.summarize(paths["metadata_path"])
     summary["pipeline_dir"] = paths["pipeline_dir"]
     summary["metadata_path"] = paths["metadata_path"]

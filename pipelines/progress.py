@@ -103,3 +103,9 @@ def install(total_stages):
     for name in (STAGE_LOGGER, *PROGRESS_LOGGERS):
         logging.getLogger(name).setLevel(logging.INFO)
     return handler
+
+
+def uninstall(handler):
+    """Removes a handler `install` added (a process may run several
+    pipelines; each run's handler writes to the stream of its own time)."""
+    logging.getLogger().removeHandler(handler)

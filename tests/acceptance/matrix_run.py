@@ -29,6 +29,7 @@ class Result:
     boosting: object = None
     holdout_rows: int = 0
     unknown_keys: tuple = ()  # serving keys that are no CSV column
+    serialized: tuple = ()  # the held-out rows as raw tf.Examples
     tie_margin: float = 0.0  # scoring.tie_margin of ours vs linear
 
     def line(self):
@@ -59,7 +60,8 @@ def run_pipeline(dataset, data_dir, output_dir, max_trials, epochs):
 
 
 def score_pushed_model(dataset, summary, output_dir, holdout_path):
-    """(predictions on the held-out rows, serving keys that are no column)."""
+    """(predictions on the held-out rows, serving keys that are no column,
+    the serialized examples)."""
     spec = scoring.raw_feature_spec(
         scoring.transform_graph_uri(summary, output_dir, PIPELINE_NAME)
     )
@@ -112,9 +114,10 @@ def run_dataset(dataset, workdir, max_trials=None, epochs=None,
         holdout_rows=len(holdout),
     )
     if summary.get("pushed") and summary.get("pushed_model"):
-        predicted, result.unknown_keys = score_pushed_model(
+        predicted, unknown, serialized = score_pushed_model(
             dataset, summary, output_dir, holdout_path
         )
+        result.unknown_keys, result.serialized = unknown, serialized
         result.ours = scoring.score(task, truth, predicted)
         result.tie_margin = scoring.tie_margin(task, truth, predicted, linear)
     if boosting:

@@ -12,10 +12,13 @@ the same training rows.
 Each run prints one line: held-out score, trivial, linear, seconds.
 """
 
+import numpy as np
 import pytest
 
 import matrix_data
 import matrix_run
+
+from tests import serving_loaders
 
 pytestmark = pytest.mark.slow
 
@@ -67,4 +70,15 @@ def test_pushed_model_beats_trivial_and_linear_on_held_out_rows(
     assert result.ours >= result.linear - result.tie_margin, (
         "worse than the linear model by more than the tie margin: "
         f"{result.line()}"
+    )
+    # TF Serving loads the model into a Session; that loader must give the
+    # same answers on the same raw examples (issue 13).
+    records = np.array(result.serialized, dtype=object)
+    serving_loaders.assert_same_answers(
+        serving_loaders.object_loader_answers(
+            result.summary["pushed_model"], records
+        ),
+        serving_loaders.session_loader_answers(
+            result.summary["pushed_model"], records
+        ),
     )
