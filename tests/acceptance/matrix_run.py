@@ -71,7 +71,7 @@ def score_pushed_model(dataset, summary, output_dir, holdout_path):
     predictions = scoring.serve(
         summary["pushed_model"], serialized, dataset.task
     )
-    return predictions, unknown
+    return predictions, unknown, tuple(serialized)
 
 
 def run_dataset(dataset, workdir, max_trials=None, epochs=None,
