@@ -50,7 +50,15 @@ def test_written_csvs_keep_raw_headers_and_hold_out_a_fifth(tmp_path):
 # evaluated and is served end to end (tests/test_serving_loaders.py,
 # the awkward CSV's free-text column); learning from this little text is
 # the open part of issue 8.
+#
+# Taxi, 6000 rows, 2 trials of 20 epochs: 0.9733 held-out accuracy against
+# logistic regression's 0.9767 on 1200 rows, 4 rows short of the tie
+# margin (3.6 rows); with 10 trials ours reached 0.9733 too on 3000 rows
+# (tests/benchmarks/bench_matrix.py). Issue 10 (the final model refit on
+# all data, longer training) is where this gap closes.
 _KNOWN_GAPS = {
+    "taxi": "0.34 points (4 of 1200 held-out rows) below logistic "
+    "regression at the CI budget, outside the tie margin",
     "imdb": "searched text models do not beat the majority class on the "
     "100-review IMDB sample (nothing blessed, nothing pushed)",
 }
