@@ -28,8 +28,10 @@ setuptools.setup(
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     python_requires=">=3.10,<3.14",
+    # `system`: TFX's v2 entrypoint imports the report outputs' schema
+    # titles (system.HTML, system.Markdown) as class paths in the pod.
     packages=setuptools.find_packages(
-        include=["components*", "pipelines*", "search_space*"]
+        include=["components*", "pipelines*", "search_space*", "system"]
     ),
     install_requires=DIRECT_REQUIREMENTS,
     entry_points={

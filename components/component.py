@@ -9,6 +9,7 @@ from tfx.types import standard_artifacts
 
 from components import executor
 from components import feature_kinds
+from components import report_artifacts
 from components import spec
 
 
@@ -17,7 +18,9 @@ class AutoKerasTuner(base_component.BaseComponent):
 
     Writes `best_hyperparameters` in the standard TFX Tuner's format (the
     standard Trainer consumes it unchanged) and `tuner_results` with every
-    trial and the engine's state.
+    trial and the engine's state, plus the search report as `report_html`
+    (system.HTML) and `report_markdown` (system.Markdown), which the KFP 2
+    UI shows in the run view.
     """
 
     SPEC_CLASS = spec.AutoKerasTunerSpec
@@ -94,5 +97,7 @@ class AutoKerasTuner(base_component.BaseComponent):
                 type=standard_artifacts.HyperParameters
             ),
             tuner_results=types.Channel(type=standard_artifacts.TunerResults),
+            report_html=types.Channel(type=report_artifacts.HTML),
+            report_markdown=types.Channel(type=report_artifacts.Markdown),
         )
         super().__init__(spec=component_spec)

@@ -5,11 +5,11 @@ exactly the same inputs. Splits that fit in memory are parsed once into numpy
 arrays (every trial then reuses them); larger ones stream from the TFRecords.
 """
 
-import glob
 import os
 
 import numpy as np
 import tensorflow as tf
+from tfx.dsl.io import fileio
 
 from components import feature_kinds
 from components import preprocessing
@@ -61,6 +61,13 @@ def describe_inputs(tft_output, config, train_files=()):
                     name,
                     feature_kinds.CATEGORICAL,
                     vocab_size=vocab + preprocessing.NUM_OOV_BUCKETS,
+                )
+            )
+        elif len(spec[name].shape) == 3:  # decoded pixels [H, W, C]
+            features.append(
+                search_features.FeatureSpec(
+                    name, feature_kinds.IMAGE, shape=tuple(spec[name].shape),
+                    weights=config.image_weights,
                 )
             )
         else:
@@ -134,7 +141,8 @@ def class_names(tft_output):
 def split_files(examples_uri, split):
     """The TFRecord files of one split of an Examples artifact."""
     pattern = os.path.join(examples_uri, f"Split-{split}", "*")
-    files = sorted(glob.glob(pattern))
+    # fileio: the artifact may be on object storage (gs://).
+    files = sorted(fileio.glob(pattern))
     if not files:
         raise InputDataError(
             f"No {split!r} examples under {examples_uri} (looked for "
@@ -175,7 +183,7 @@ def load_split(
         feature are a `tf.data.Dataset` either way (of the arrays, parsed
         once): Keras takes strings only through tf.data.
     """
-    if sum(os.path.getsize(f) for f in files) > in_memory_limit_bytes:
+    if sum(fileio.stat(f).length for f in files) > in_memory_limit_bytes:
         return (
             _parsed_batches(files, tft_output)
             .unbatch()

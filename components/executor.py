@@ -10,6 +10,7 @@ from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
 
 from components import feature_kinds
+from components import resume
 from components import search
 from components import spec
 from components import transform
@@ -45,6 +46,17 @@ def allow_gpu_memory_growth():
             pass
 
 
+def _report_uris(output_dict):
+    """(HTML, Markdown) artifact URIs; None for one a caller of `Do` did
+    not pass (the report is still in tuner_results then)."""
+    return tuple(
+        artifact_utils.get_single_uri(output_dict[key])
+        if output_dict.get(key)
+        else None
+        for key in (spec.REPORT_HTML_KEY, spec.REPORT_MARKDOWN_KEY)
+    )
+
+
 class Executor(base_executor.BaseExecutor):
     """Runs (or resumes) the search; writes the best hyperparameters, every
     trial, TensorBoard logs and the search report."""
@@ -58,15 +70,26 @@ class Executor(base_executor.BaseExecutor):
         results_uri = artifact_utils.get_single_uri(
             output_dict[spec.TUNER_RESULTS_KEY]
         )
+        target = search.search_target(config)
         warm_start = []
-        for artifact in input_dict.get(spec.WARMUP_KEY) or []:
-            warm_start = search.read_warm_start(artifact.uri)
+        # The warm-start switch is a run-time parameter on Kubeflow: the
+        # resolved input is ignored when a run turns it off.
+        use_warmup = exec_properties.get(spec.WARM_START_KEY)
+        warmup = input_dict.get(spec.WARMUP_KEY) if use_warmup != 0 else []
+        for artifact in warmup or []:
+            warm_start = search.read_warm_start(artifact.uri, target=target)
             LOGGER.info(
                 "Warm start: %d configurations from %s",
                 len(warm_start), artifact.uri,
             )
         transform_graph_uri = artifact_utils.get_single_uri(
             input_dict[spec.TRANSFORM_GRAPH_KEY]
+        )
+        # A rerun of the same command after a kill is a new execution with
+        # a new URI: continue the unfinished search of the same inputs.
+        digest = resume.fingerprint(input_dict, exec_properties)
+        resume.continue_interrupted(
+            results_uri, digest, search.STATE_DIRS
         )
         tuner = search.run_search(
             examples_uri=artifact_utils.get_single_uri(
@@ -86,10 +109,14 @@ class Executor(base_executor.BaseExecutor):
             if input_dict.get(spec.SCHEMA_KEY)
             else []
         )
-        search.write_results(tuner, settings, results_uri, columns)
+        search.write_results(
+            tuner, settings, results_uri, columns, target=target,
+            report_uris=_report_uris(output_dict),
+        )
         search.write_best_hyperparameters(
             tuner,
             artifact_utils.get_single_uri(
                 output_dict[spec.BEST_HYPERPARAMETERS_KEY]
             ),
         )
+        resume.finished(results_uri, digest)

@@ -91,12 +91,15 @@ class ColumnDecision:
         key: the safe name of its transformed feature and model input.
         kind: numerical, categorical, text, image, excluded or label.
         reason: why, in words a person reads ("int, 4 distinct").
+        image_shape: images only: [height, width, channels] that Transform
+            decodes and resizes every image to (decided from the data).
     """
 
     name: str
     key: str
     kind: str
     reason: str
+    image_shape: list = None
 
     def describe(self):
         return f"{self.name}: {self.kind} ({self.reason})"
@@ -131,6 +134,12 @@ class TransformConfig:
             are categorical unless listed in `text_features`).
         text_features: string columns holding free text.
         exclude_features: columns the model must not see (ids, leaks).
+        image_features: columns of encoded image bytes, whatever TFDV
+            says (the image ExampleGen's `image`: TFDV gives the image
+            domain only from 100 values on).
+        image_weights: a local file of pretrained weights for the image
+            columns' large backbone (`--image-weights`; None: images train
+            from scratch with small nets only).
     """
 
     label: str
@@ -138,6 +147,8 @@ class TransformConfig:
     categorical_features: tuple = ()
     text_features: tuple = ()
     exclude_features: tuple = ()
+    image_features: tuple = ()
+    image_weights: str = None
 
     def __post_init__(self):
         if not self.label:
@@ -147,7 +158,7 @@ class TransformConfig:
                 f"task must be one of {TASKS}; received {self.task!r}."
             )
         for field in ("categorical_features", "text_features",
-                      "exclude_features"):
+                      "exclude_features", "image_features"):
             object.__setattr__(self, field, tuple(getattr(self, field) or ()))
 
     @classmethod

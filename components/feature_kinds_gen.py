@@ -11,10 +11,14 @@ alone) the raw train split, decides every column's kind in
   serving signature does not ask for them;
 - categorical integers get `int_domain.is_categorical`, text columns
   `natural_language_domain` (standard fields other tools understand);
-- the whole table (raw name, safe key, kind, reason) is stored as one
-  annotation tag, read back with `feature_kinds.read_column_table`.
+- image columns (TFDV's image domain) get the height, width and channels
+  Transform resizes them to, from a scan of the train split
+  (`components/image_shape.py`);
+- the whole table (raw name, safe key, kind, reason, image shape) is stored
+  as one annotation tag, read back with `feature_kinds.read_column_table`.
 """
 
+import dataclasses
 import json
 import logging
 import os
@@ -34,6 +38,7 @@ from tfx.types import standard_artifacts
 from tfx.utils import io_utils
 
 from components import feature_kinds
+from components import image_shape
 from components import kind_inference
 
 LOGGER = logging.getLogger("autokeras_tfx.feature_kinds")
@@ -141,9 +146,14 @@ def _check_overrides(config, names):
             )
 
 
-def curate(schema, dataset, config, int_distinct):
+def curate(schema, dataset, config, int_distinct, image_shapes=None):
     """(curated schema, decisions) from SchemaGen's schema and the train
-    split's statistics."""
+    split's statistics.
+
+    Args:
+        image_shapes: image column name -> `image_shape.scan_shapes` output
+            (None: scanned by nobody; an image column then fails).
+    """
     names = [feature.name for feature in schema.feature]
     if config.label not in names:
         raise ValueError(
@@ -161,7 +171,10 @@ def curate(schema, dataset, config, int_distinct):
         else:
             profiles.append(_profile(stats, feature, dataset.num_examples,
                                      int_distinct))
-    decisions = kind_inference.decide_kinds(profiles, config)
+    decisions = [
+        _with_image_shape(d, image_shapes or {})
+        for d in kind_inference.decide_kinds(profiles, config)
+    ]
     kinds = {d.name: d.kind for d in decisions}
     curated = schema_pb2.Schema()
     curated.CopyFrom(schema)
@@ -178,6 +191,22 @@ def curate(schema, dataset, config, int_distinct):
             kept.natural_language_domain.SetInParent()
     curated.annotation.tag.append(feature_kinds.column_table_tag(decisions))
     return curated, decisions
+
+
+def _with_image_shape(decision, image_shapes):
+    if decision.kind != feature_kinds.IMAGE:
+        return decision
+    shape, reason = image_shape.decide_shape(
+        image_shapes.get(decision.name, [])
+    )
+    return dataclasses.replace(
+        decision, image_shape=shape, reason=f"{decision.reason}, {reason}"
+    )
+
+
+def image_columns(schema):
+    """Names of the columns SchemaGen gave TFDV's image domain."""
+    return [f.name for f in schema.feature if f.HasField("image_domain")]
 
 
 class Executor(base_executor.BaseExecutor):
@@ -201,7 +230,15 @@ class Executor(base_executor.BaseExecutor):
         int_distinct = count_int_distinct(
             artifact_utils.get_single_uri(input_dict[EXAMPLES_KEY]), int_names
         )
-        curated, decisions = curate(schema, dataset, config, int_distinct)
+        examples_uri = artifact_utils.get_single_uri(input_dict[EXAMPLES_KEY])
+        image_shapes = {
+            name: image_shape.scan_shapes(examples_uri, name)
+            for name in {*image_columns(schema), *config.image_features}
+            if name != config.label
+        }
+        curated, decisions = curate(
+            schema, dataset, config, int_distinct, image_shapes
+        )
         LOGGER.info("Column kinds (%d rows in the train split):",
                     dataset.num_examples)
         for decision in decisions:

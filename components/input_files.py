@@ -15,11 +15,15 @@ A TFRecord file is recognised by its framing: each record starts with an
 8-byte little-endian length and the masked CRC-32C of those 8 bytes, then
 that many bytes and a 4-byte CRC, so a valid first header is practically
 never text by chance.
-Pure Python (stdlib only).
+
+Pure Python (stdlib only) on a local directory; a data root that is a URL
+(`gs://...`) is read through TFX's fileio, imported only then (it loads
+TensorFlow, seconds a local check need not spend).
 """
 
 import bz2
 import gzip
+import io
 import lzma
 import os
 import struct
@@ -82,18 +86,72 @@ def masked_crc32c(data):
     return (((crc >> 15) | (crc << 17)) + _MASK_DELTA) & 0xFFFFFFFF
 
 
+def _fileio(path):
+    """TFX's fileio for a URL, None for a local path."""
+    if "://" not in str(path):
+        return None
+    from tfx.dsl.io import fileio
+
+    return fileio
+
+
+def _isdir(path):
+    fs = _fileio(path)
+    return fs.isdir(path) if fs else os.path.isdir(path)
+
+
+class _Readable(io.RawIOBase):
+    """A fileio handle as a raw stream: TextIOWrapper and gzip need
+    `readable()` and `readinto()`, which fileio's GFile lacks."""
+
+    def __init__(self, handle):
+        super().__init__()
+        self._handle = handle
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        data = self._handle.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self):
+        self._handle.close()
+        super().close()
+
+
+def _open_raw(path):
+    fs = _fileio(path)
+    if fs is None:
+        return open(path, "rb")
+    return io.BufferedReader(_Readable(fs.open(path, "rb")))
+
+
+def _size(path):
+    fs = _fileio(path)
+    return fs.stat(path).length if fs else os.path.getsize(path)
+
+
 def list_entries(data_root):
     """(files, subdirectories) of data_root, sorted, as ExampleGen's `*`
     pattern matches them (hidden files included)."""
-    if not os.path.isdir(data_root):
+    if not _isdir(data_root):
         raise InputError(
             f"Data directory {data_root!r} does not exist or is not a "
             "directory; pass the directory that holds your data files."
         )
     files, directories = [], []
-    for name in sorted(os.listdir(data_root)):
-        path = os.path.join(data_root, name)
-        (files if os.path.isfile(path) else directories).append(path)
+    fs = _fileio(data_root)
+    if fs is None:
+        for name in sorted(os.listdir(data_root)):
+            path = os.path.join(data_root, name)
+            (files if os.path.isfile(path) else directories).append(path)
+        return files, directories
+    # Object stores list a "directory" with a trailing slash.
+    for name in sorted(n.rstrip("/") for n in fs.listdir(data_root)):
+        path = f"{data_root.rstrip('/')}/{name}"
+        (directories if fs.isdir(path) else files).append(path)
     return files, directories
 
 
@@ -106,7 +164,7 @@ def _suffix(path):
 
 
 def _magic(path):
-    with open(path, "rb") as handle:
+    with _open_raw(path) as handle:
         return handle.read(8)
 
 
@@ -142,8 +200,11 @@ def open_binary(path):
     `check_compression` first)."""
     suffix = _suffix(path)
     if suffix in COMPRESSIONS:
-        return COMPRESSIONS[suffix][2](path, "rb")
-    return open(path, "rb")
+        # gzip/bz2/lzma open a local path themselves, a URL's file object
+        # otherwise.
+        source = path if _fileio(path) is None else _open_raw(path)
+        return COMPRESSIONS[suffix][2](source, "rb")
+    return _open_raw(path)
 
 
 def tfrecord_framing_ok(head, size=None):
@@ -170,7 +231,7 @@ def sniff(path):
     if not head.strip() and len(head) < _SNIFF_BYTES:
         return EMPTY, ""
     compressed = _suffix(path) is not None
-    size = None if compressed else os.path.getsize(path)
+    size = None if compressed else _size(path)
     if tfrecord_framing_ok(head, size):
         return TFRECORD, ""
     for magic, what in _KNOWN_BINARIES:

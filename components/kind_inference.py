@@ -7,8 +7,9 @@ kind; the tuner and the report show the same table.
 
 The rules, in order:
 1. the label is the label;
-2. `--exclude` columns, columns with no value and image columns (not
-   supported yet) are excluded;
+2. `--exclude` columns and columns with no value are excluded;
+   encoded image bytes (TFDV's image domain) are images (their target
+   size and channels are decided by FeatureKindsGen's scan of the data);
 3. `--text` / `--categorical` force the kind;
 4. a constant column is excluded;
 5. strings: mostly distinct natural language (TFDV's semantic domain, or
@@ -25,6 +26,7 @@ import dataclasses
 from components import feature_kinds
 from components.feature_kinds import CATEGORICAL
 from components.feature_kinds import EXCLUDED
+from components.feature_kinds import IMAGE
 from components.feature_kinds import NUMERICAL
 from components.feature_kinds import TEXT
 from components.feature_kinds import ColumnDecision
@@ -88,8 +90,10 @@ def _kind_and_reason(profile, config):
         return EXCLUDED, "--exclude"
     if profile.present == 0:
         return EXCLUDED, "no values"
+    if name in config.image_features:
+        return IMAGE, "encoded image bytes (image files)"
     if profile.image:
-        return EXCLUDED, "image bytes; image columns are not supported yet"
+        return IMAGE, "encoded image bytes (TFDV image domain)"
     if name in config.text_features:
         return TEXT, "--text"
     if name in config.categorical_features:

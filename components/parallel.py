@@ -1,8 +1,9 @@
 """Parallel trials on one node through keras-tuner's distributed mode.
 
 This process is the chief: it serves its tuner's oracle over gRPC on
-localhost, and N worker processes (`python -m components.parallel REQUEST`)
-each build the same tuner, become clients of that oracle
+localhost, and N worker processes (`python -m WORKER_MODULE REQUEST`, the
+search's own `components.search_worker`) each build the same tuner, become
+clients of that oracle
 (KERASTUNER_TUNER_ID / KERASTUNER_ORACLE_IP / KERASTUNER_ORACLE_PORT) and run
 trials, one per GPU when there are GPUs. The oracle state, trial files and
 checkpoints stay in the one search directory, so resume works as in a
@@ -29,7 +30,11 @@ class WorkerFailed(RuntimeError):
 
 def _serve(oracle):
     # keras-tuner's own servicer; imported late like keras-tuner does, so
-    # its protobuf modules load only in parallel searches.
+    # its protobuf modules load only in parallel searches. It has no public
+    # name: keras-tuner's public distributed mode is `Tuner.search()` under
+    # KERASTUNER_TUNER_ID=chief, which serves a fixed port and blocks (in
+    # 20 s sleeps) until every worker has ended, so it could neither pick a
+    # free port nor notice a dead worker; `_wait` below needs both.
     import grpc
     from keras_tuner.src import protos
     from keras_tuner.src.distribute import oracle_chief
@@ -58,14 +63,16 @@ def _visible_gpus():
     return [line.strip() for line in output.splitlines() if line.strip()]
 
 
-def search_with_workers(tuner, num_workers, worker_request):
+def search_with_workers(tuner, num_workers, worker_request, worker_module):
     """Runs `tuner`'s search with `num_workers` worker processes.
 
     Args:
         tuner: the chief's `SearchTuner` (its oracle is served to workers).
         num_workers: how many trials run at once.
-        worker_request: JSON-able dict for `run_worker` (data, config,
-            settings, results_uri, warm_start).
+        worker_request: JSON-able dict, the worker's only argument (as a
+            file).
+        worker_module: the module each worker runs (`python -m`); it builds
+            the same tuner from the request and calls its `search`.
     """
     server, port = _serve(tuner.oracle)
     gpus = _visible_gpus()
@@ -93,7 +100,7 @@ def search_with_workers(tuner, num_workers, worker_request):
             log_path = os.path.join(request_dir, f"worker{index}.log")
             log = open(log_path, "w")
             process = subprocess.Popen(
-                [sys.executable, "-m", "components.parallel", request_path],
+                [sys.executable, "-m", worker_module, request_path],
                 env=env, stdout=log, stderr=subprocess.STDOUT,
             )
             workers.append((process, log, log_path))
@@ -138,39 +145,3 @@ def _wait(workers):
                 )
         if pending:
             time.sleep(WORKER_POLL_SECONDS)
-
-
-def run_worker(request):
-    """A worker process: the same tuner, a client of the chief's oracle."""
-    import tensorflow_transform as tft
-
-    from components import data
-    from components import feature_kinds
-    from components import search
-
-    config = feature_kinds.TransformConfig.from_dict(request["config"])
-    settings = search.SearchSettings(**request["settings"])
-    tft_output = tft.TFTransformOutput(request["transform_graph_uri"])
-    features, labels = data.describe_inputs(
-        tft_output,
-        config,
-        data.split_files(request["examples_uri"], "train"),
-    )
-    tuner = search.build_tuner(
-        features,
-        labels,
-        settings,
-        search.working_dir(request["results_uri"]),
-        request["warm_start"],
-    )
-    args, kwargs = search.fit_arguments(
-        request["examples_uri"], tft_output, config, settings,
-        request["results_uri"],
-    )
-    tuner.search(*args, **kwargs)
-
-
-if __name__ == "__main__":
-    logging.basicConfig(level=logging.INFO)
-    with open(sys.argv[1]) as request_file:
-        run_worker(json.load(request_file))

@@ -1,17 +1,22 @@
 """The generic Transform `preprocessing_fn`: derived from the data, no user code.
 
 Each raw feature is transformed by its kind:
-- numbers: missing values filled with the column mean, then z-scored (float32);
+- numbers: z-scored (float32), missing values filled with the column mean
+  (0 after scaling); all numeric columns share one analyzer pass;
 - strings, and integer columns named in `categorical_features`: a vocabulary
   with one out-of-vocabulary bucket, missing values as their own "" entry
   (int64 ids);
 - strings named in `text_features`: kept as raw strings; the searched model
-  decides how to vectorize them.
+  decides how to vectorize them;
+- encoded images (PNG, JPEG, GIF, BMP bytes): decoded and resized to the
+  column table's `image_shape` (float32 pixels in [0, 255], shape
+  [batch, height, width, channels]); being part of the Transform graph,
+  this also runs inside the serving signature on raw bytes.
 The label is left unnormalised for regression, and mapped to class ids through
 its own vocabulary (`label_vocabulary_name`) for classification.
 
-Every output has shape [batch, 1] so the model sees one layout for all
-features. The configuration arrives through Transform's `custom_config`.
+Every output but images has shape [batch, 1] so the model sees one layout
+for all features. The configuration arrives through Transform's `custom_config`.
 """
 
 import tensorflow as tf
@@ -34,12 +39,45 @@ def _to_dense(tensor, default_value):
     return tf.reshape(tensor, [-1, 1])
 
 
-def _numeric(tensor):
-    tensor = _cast_float(tensor)
-    # The mean of the present values is the least surprising fill: after
-    # z-scoring a missing value becomes 0.
-    mean = tft.mean(tensor)
-    return tft.scale_to_z_score(_to_dense(tensor, mean))
+def _numeric_columns(tensors):
+    """Z-scores every numeric column at once; missing values become 0.
+
+    All columns go into one [batch, k] tensor whose present values feed one
+    mean and one variance analyzer (per column, reduce_instance_dims=False),
+    both on the raw input, so TFT computes them in a single pass over the
+    data however many columns there are. One `tft.mean` to fill, then
+    `tft.scale_to_z_score` per column, cost two analyzer phases per column.
+    A missing value is filled with its column's mean (0 after z-scoring);
+    mean and variance are those of the present values.
+
+    Args:
+        tensors: dict of output key to raw numeric tensor (dense or sparse).
+
+    Returns:
+        Dict of output key to float32 [batch, 1].
+    """
+    keys = sorted(tensors)
+    if not keys:
+        return {}
+    # NaN marks "missing" only inside this function.
+    values = tf.concat(
+        [_to_dense(_cast_float(tensors[k]), float("nan")) for k in keys],
+        axis=1,
+    )
+    present = tf.logical_not(tf.math.is_nan(values))
+    indices = tf.where(present)
+    batch = tf.shape(values, out_type=tf.int64)[0]
+    observed = tf.SparseTensor(
+        indices,
+        tf.gather_nd(values, indices),
+        tf.stack([batch, tf.constant(len(keys), tf.int64)]),
+    )
+    mean = tft.mean(observed, reduce_instance_dims=False)
+    variance = tft.var(observed, reduce_instance_dims=False)
+    # A constant column has variance 0: it becomes all zeros, not NaN.
+    std = tf.where(variance > 0, tf.sqrt(variance), tf.ones_like(variance))
+    scaled = tf.where(present, (values - mean) / std, tf.zeros_like(values))
+    return {key: scaled[:, i:i + 1] for i, key in enumerate(keys)}
 
 
 def _as_strings(tensor):
@@ -69,21 +107,65 @@ def preprocessing_fn(inputs, custom_config):
     config = feature_kinds.TransformConfig.from_dict(custom_config)
     columns = _columns(inputs, config, custom_config.get("columns"))
     outputs = {}
+    numeric = {}
     for name, tensor in inputs.items():
         key, kind = columns[name]
         if kind == feature_kinds.LABEL:
             outputs[key] = _label(tensor, config.task)
         elif kind == feature_kinds.NUMERICAL:
-            outputs[key] = _numeric(tensor)
+            numeric[key] = tensor
         elif kind == feature_kinds.TEXT:
             outputs[key] = _to_dense(tensor, "")
+        elif kind == feature_kinds.IMAGE:
+            shape = _image_shape(custom_config, name)
+            outputs[key] = decode_images(tensor, shape)
         elif kind == feature_kinds.CATEGORICAL:
             outputs[key] = tft.compute_and_apply_vocabulary(
                 _as_strings(tensor),
                 num_oov_buckets=NUM_OOV_BUCKETS,
                 vocab_filename=feature_kinds.vocabulary_name(key),
             )
+    outputs.update(_numeric_columns(numeric))
     return outputs
+
+
+def _image_shape(custom_config, name):
+    for column in custom_config.get("columns") or ():
+        if column["name"] == name and column.get("image_shape"):
+            return column["image_shape"]
+    raise ValueError(
+        f"Image column {name!r} has no image_shape in the column table; "
+        "Transform needs FeatureKindsGen's curated schema for images."
+    )
+
+
+def decode_images(tensor, shape):
+    """Encoded image bytes [batch] -> float32 [batch, height, width, channels].
+
+    Any size and channel count decodes: `decode_image` converts to the
+    target channels (gray <-> RGB, alpha dropped) and bilinear resizing
+    brings every image to the target size. A value that is no image fails
+    here with TensorFlow's message naming the format problem.
+    """
+    height, width, channels = (int(v) for v in shape)
+    tensor = tf.reshape(_to_dense(tensor, ""), [-1])
+
+    def decode(data):
+        image = tf.io.decode_image(
+            data, channels=channels, expand_animations=False
+        )
+        image = tf.image.resize(
+            tf.cast(image, tf.float32), [height, width], antialias=True
+        )
+        return tf.ensure_shape(image, [height, width, channels])
+
+    return tf.map_fn(
+        decode,
+        tensor,
+        fn_output_signature=tf.TensorSpec(
+            [height, width, channels], tf.float32
+        ),
+    )
 
 
 def _columns(inputs, config, table):

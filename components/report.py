@@ -1,23 +1,24 @@
-"""The search report: an HTML page, a Markdown summary and KFP UI metadata.
+"""The search report: an HTML page and a Markdown summary.
 
-Pure Python (stdlib only). Everything reads the dict the tuner writes as
-`tuner_results.json`; every key is optional, and a trial may lack anything
-but its id. The HTML page is self-contained (inline CSS, an inline SVG chart
-from `components.report_chart`, no JavaScript), so it renders from a file,
-offline, or inline in the Kubeflow Pipelines UI.
+Pure Python (stdlib only; TFX's fileio writes the files). Everything reads
+the dict the tuner writes as `tuner_results.json`; every key is optional,
+and a trial may lack anything but its id. The HTML page is self-contained
+(inline CSS, an inline SVG chart from `components.report_chart`, no
+JavaScript), so it renders from a file, offline, or in the Kubeflow
+Pipelines UI (as a system.HTML artifact).
 """
 
 import html
-import json
 import os
-import tempfile
+import uuid
+
+from tfx.dsl.io import fileio
 
 from components import report_chart
 from components import report_data
 
 REPORT_HTML = "report.html"
 REPORT_MD = "report.md"
-KFP_UI_METADATA = "mlpipeline-ui-metadata.json"
 
 _TITLE = "AutoKeras search report"
 _TRIAL_HEADERS = "# trial origin score# status epochs# started# time# params#"
@@ -81,7 +82,7 @@ def _chart(view):
         points.append(
             report_chart.Point(
                 score=score if report_data.scored(trial) else None,
-                tooltip=f"trial {trial.get('trial_id', '?')} · "
+                tooltip=f"trial {report_data.number(trial)} · "
                 + " · ".join(str(p) for p in tip if p),
                 stopped=status == "STOPPED",
                 best=trial is view.best,
@@ -96,7 +97,11 @@ def _cards(view):
     limit = budget.get("time_limit_seconds")
     time = report_data.fmt_seconds(view.elapsed)
     cards = (
-        ("best trial", best.get("trial_id", "none"), highlight),
+        (
+            "best trial",
+            report_data.number(best) if view.best else "none",
+            highlight,
+        ),
         (
             view.objective,
             report_data.score_text(best),
@@ -166,7 +171,8 @@ def _trials_html(view):
         rows.append(
             (
                 str(i + 1),
-                ("★ " if best else "") + f"<code>{tid}</code>",
+                ("★ " if best else "")
+                + f"<code>{_esc(report_data.number(trial))}</code>",
                 _origin_html(trial.get("origin")),
                 report_data.score_text(trial),
                 f'<span class="badge s-{_esc(status.lower())}">'
@@ -239,7 +245,9 @@ def render_html(results):
     view = report_data.Results(results)
     empty = '<p class="empty">No trials ran.</p>'
     best = view.best
-    best_title = f" — trial {_esc(best.get('trial_id', '?'))}" if best else ""
+    best_title = (
+        f" — trial {_esc(report_data.number(best))}" if best else ""
+    )
     direction = "minimize" if view.minimize else "maximize"
     facts = [f"<code>{_esc(view.objective)}</code>"]
     if view.budget.get("epochs") is not None:
@@ -284,7 +292,7 @@ def render_markdown(results):
     lines = [f"# {_TITLE}", ""]
     if best:
         lines.append(
-            f"**Best trial {_md(best.get('trial_id', '?'))}**: "
+            f"**Best trial {_md(report_data.number(best))}**: "
             f"{_md(view.objective)} = {report_data.score_text(best)} "
             f"({better} is better)"
         )
@@ -308,7 +316,7 @@ def render_markdown(results):
         lines += ["| trial | origin | score | status | time | note |"]
         lines += ["|---|---|---:|---|---:|---|"]
     for trial in view.trials:
-        tid = _md(trial.get("trial_id", "?"))
+        tid = _md(report_data.number(trial))
         lines.append(
             f"| {f'**{tid}** ★' if trial is best else tid} "
             f"| {_md(trial.get('origin'))} | {report_data.score_text(trial)} "
@@ -328,72 +336,61 @@ def render_markdown(results):
     return "\n".join(lines) + "\n"
 
 
-def _read_if_path(value):
-    """(the file's text, path) if `value` names a file, else (value, None)."""
-    if isinstance(value, str) and "<" not in value and os.path.isfile(value):
-        with open(value, encoding="utf-8") as f:
-            return f.read(), value
-    return value, None
-
-
-def kfp_ui_metadata(report_html_path_or_content, markdown=None):
-    """The `mlpipeline-ui-metadata` dict the Kubeflow Pipelines UI renders.
-
-    Args:
-        report_html_path_or_content: the report's HTML, a path to it, or the
-            tuner results dict (then both HTML and Markdown are rendered).
-        markdown: the Markdown summary or a path to it; left out, the
-            `report.md` next to a given HTML path is used if there is one.
-    """
-    if isinstance(report_html_path_or_content, dict):
-        page = render_html(report_html_path_or_content)
-        markdown = render_markdown(report_html_path_or_content)
-    else:
-        page, path = _read_if_path(report_html_path_or_content)
-        sibling = path and os.path.join(os.path.dirname(path), REPORT_MD)
-        if markdown is None and sibling and os.path.isfile(sibling):
-            markdown = sibling
-        markdown, _ = _read_if_path(markdown)
-    outputs = [{"type": "web-app", "storage": "inline", "source": page}]
-    if markdown:
-        outputs.append(
-            {"type": "markdown", "storage": "inline", "source": markdown}
-        )
-    return {"outputs": outputs}
-
-
 def _write_atomic(path, text):
-    """Writes `text` to a temporary file beside `path`, then renames it."""
-    directory, name = os.path.split(path)
-    fd, tmp = tempfile.mkstemp(dir=directory or ".", prefix=f".{name}.")
+    """Writes `text` to a temporary file beside `path`, then renames it with
+    the filesystem's own rename (through fileio: `path` may be gs://)."""
+    tmp = f"{path}.{uuid.uuid4().hex}.tmp"
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
+        with fileio.open(tmp, "w") as f:
             f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        fileio.rename(tmp, path, overwrite=True)
     except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+        if fileio.exists(tmp):
+            fileio.remove(tmp)
         raise
 
 
-def write_report(results, output_dir):
-    """Writes report.html, report.md and mlpipeline-ui-metadata.json.
+def _write_at_uri(uri, text):
+    """Writes the file AT an artifact's URI: KFP 2's UI shows a system.HTML
+    or system.Markdown artifact by reading the file at its URI. TFX's local
+    launcher makes every output URI a directory first; an empty one is
+    replaced by the file."""
+    if fileio.isdir(uri):
+        if fileio.listdir(uri):
+            raise ValueError(
+                f"Cannot write the report at {uri}: it is a directory that "
+                "already holds files."
+            )
+        fileio.rmtree(uri)
+    parent = os.path.dirname(uri.rstrip("/"))
+    if parent:
+        fileio.makedirs(parent)
+    _write_atomic(uri, text)
+
+
+def write_report(results, output_dir, html_uri=None, markdown_uri=None):
+    """Writes report.html and report.md into `output_dir` and, when given,
+    the same page at `html_uri` and summary at `markdown_uri` (the tuner's
+    system.HTML and system.Markdown artifacts).
 
     Each file goes to a temporary file renamed into place, so a reader never
-    sees half a report. Returns the paths, keyed "html", "markdown" and
-    "kfp_ui_metadata".
+    sees half a report. Returns the paths, keyed "html", "markdown" (and
+    "html_artifact", "markdown_artifact").
     """
-    os.makedirs(output_dir, exist_ok=True)
+    fileio.makedirs(output_dir)
     page, summary = render_html(results), render_markdown(results)
-    metadata = json.dumps(kfp_ui_metadata(page, summary), indent=1)
     paths = {}
     for key, name, text in (
         ("html", REPORT_HTML, page),
         ("markdown", REPORT_MD, summary),
-        ("kfp_ui_metadata", KFP_UI_METADATA, metadata),
     ):
         paths[key] = os.path.join(output_dir, name)
         _write_atomic(paths[key], text)
+    for key, uri, text in (
+        ("html_artifact", html_uri, page),
+        ("markdown_artifact", markdown_uri, summary),
+    ):
+        if uri:
+            _write_at_uri(uri, text)
+            paths[key] = uri
     return paths

@@ -56,6 +56,18 @@ def score(trial):
     return value if math.isfinite(value) else None
 
 
+def number(trial):
+    """The trial's 1-based number as people read it (`trial_number`, else
+    keras-tuner's 0-based id plus one), '?' without either."""
+    value = trial.get("trial_number")
+    if is_number(value):
+        return str(int(value))
+    try:
+        return str(int(str(trial.get("trial_id"))) + 1)
+    except ValueError:
+        return str(trial.get("trial_id", "?"))
+
+
 def status(trial):
     return str(trial.get("status") or "UNKNOWN").upper()
 

@@ -36,6 +36,8 @@ OBJECTIVE = keras_tuner.Objective("val_loss", direction="min")
 SEARCH_RESULTS_FILE = "search_results.json"
 # How many of an earlier run's best configurations a warm start tries first.
 WARM_START_CONFIGURATIONS = 3
+# A parallel search's worker processes run this module (it imports this one).
+WORKER_MODULE = "components.search_worker"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,6 +62,11 @@ def working_dir(results_uri):
 def logs_dir(results_uri):
     """TensorBoard logs of every trial (`tensorboard --logdir` this)."""
     return os.path.join(results_uri, "logs")
+
+
+# What an interrupted search leaves under its results URI, relative to it
+# (`components.resume` copies them to a rerun's URI).
+STATE_DIRS = ("search", "logs")
 
 
 def build_tuner(features, labels, settings, directory, warm_start=()):
@@ -158,6 +165,7 @@ def run_search(
                 "results_uri": results_uri,
                 "warm_start": list(warm_start),
             },
+            worker_module=WORKER_MODULE,
         )
     else:
         args, kwargs = fit_arguments(
@@ -167,10 +175,27 @@ def run_search(
     return tuner
 
 
-def read_warm_start(results_uri, limit=WARM_START_CONFIGURATIONS):
+def search_target(config):
+    """What a search predicts: results of another target do not warm-start
+    it (a pipeline recompiled for another label keeps its name, and so its
+    MLMD context)."""
+    return {"label": config.label, "task": config.task}
+
+
+def read_warm_start(
+    results_uri, limit=WARM_START_CONFIGURATIONS, target=None
+):
     """The best configurations of an earlier run's tuner_results, best
-    first ([] when it has none)."""
+    first ([] when it has none, or when `target` is given and the results
+    were searched for another one, or do not say for which)."""
     record = oracle_lib.read_json(os.path.join(results_uri, SEARCH_RESULTS_FILE))
+    if target is not None and record.get("target") != target:
+        LOGGER.info(
+            "Warm start skipped: %s was searched for %s, this search is for "
+            "%s.", results_uri, record.get("target", "an unknown target"),
+            target,
+        )
+        return []
     direction = record.get("objective", {}).get("direction", "min")
     scored = [
         t for t in record.get("trials", [])
@@ -183,16 +208,32 @@ def read_warm_start(results_uri, limit=WARM_START_CONFIGURATIONS):
 
 
 def write_best_hyperparameters(tuner, output_uri):
-    """Writes the best configuration as the standard TFX Tuner does."""
-    best = tuner.get_best_hyperparameters(1)
+    """Writes the best configuration as the standard TFX Tuner does, plus
+    how the best trial trained (`final_fit`), so the Trainer can train the
+    final model the same way.
+
+    `final_fit` holds the trial's effective batch size (halved after an
+    out-of-memory retry) and its best epoch; `HyperParameters.from_config`
+    ignores the extra key.
+    """
+    best = [t for t in tuner.oracle.get_best_trials(1) if _finite(t.score)]
     if not best:
         raise RuntimeError(
             "The search finished without a single successful trial; see the "
             "trial errors in the log above and in the search report."
         )
+    info = tuner.trial_info(best[0].trial_id)
+    config = best[0].hyperparameters.get_config()
+    config[spec.FINAL_FIT_KEY] = {
+        "trial_number": trial_number(best[0].trial_id),
+        "seed": tuner.trial_seed(best[0]),
+        "batch_size": info.get("batch_size"),
+        "best_epoch": info.get("best_epoch") or info.get("epochs"),
+        "epochs": info.get("epochs"),
+    }
     io_utils.write_string_file(
         os.path.join(output_uri, spec.BEST_HYPERPARAMETERS_FILE),
-        json.dumps(best[0].get_config()),
+        json.dumps(config),
     )
 
 
@@ -208,6 +249,8 @@ def search_results(tuner, settings):
         trials.append(
             {
                 "trial_id": trial_id,
+                # What people read: 1-based, as the live `trial 3/10` lines.
+                "trial_number": trial_number(trial_id),
                 "status": trial.status,
                 "score": trial.score if _finite(trial.score) else None,
                 "origin": oracle.trial_origins.get(trial_id, ""),
@@ -228,6 +271,7 @@ def search_results(tuner, settings):
             "direction": oracle.objective.direction,
         },
         "best_trial_id": best[0].trial_id if best else None,
+        "best_trial_number": trial_number(best[0].trial_id) if best else None,
         "budget": {
             "max_trials": settings.max_trials,
             "time_limit_seconds": settings.time_limit_seconds,
@@ -262,9 +306,16 @@ def _architecture(tuner, trial):
     return {"layers": layers, "total_params": int(model.count_params())}
 
 
-def write_results(tuner, settings, results_uri, columns=()):
+def write_results(
+    tuner,
+    settings,
+    results_uri,
+    columns=(),
+    target=None,
+    report_uris=(None, None),
+):
     """tuner_results.json (TFX's list format), search_results.json and the
-    report (HTML, Markdown, KFP UI metadata).
+    report (HTML and Markdown, in `results_uri` and at `report_uris`).
 
     Args:
         tuner: the finished `SearchTuner`.
@@ -272,9 +323,15 @@ def write_results(tuner, settings, results_uri, columns=()):
         results_uri: the tuner_results directory.
         columns: the curated schema's `ColumnDecision`s (raw name, model
             input, kind, why), shown in the report.
+        target: `search_target(config)`, kept for the next run's warm
+            start.
+        report_uris: (HTML, Markdown) URIs of the system.HTML and
+            system.Markdown artifacts; the report is written at each.
     """
     results = search_results(tuner, settings)
     results["columns"] = [dataclasses.asdict(c) for c in columns]
+    if target is not None:
+        results["target"] = target
     tfx_records = [
         {
             "trial_id": t["trial_id"],
@@ -291,8 +348,14 @@ def write_results(tuner, settings, results_uri, columns=()):
     oracle_lib.write_json_atomically(
         os.path.join(results_uri, SEARCH_RESULTS_FILE), results
     )
-    report.write_report(results, results_uri)
+    html_uri, markdown_uri = report_uris
+    report.write_report(results, results_uri, html_uri, markdown_uri)
     return results
+
+
+def trial_number(trial_id):
+    """keras-tuner's trial id ("0", "07") as the 1-based number people read."""
+    return int(trial_id) + 1
 
 
 def _finite(value):

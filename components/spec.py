@@ -3,12 +3,17 @@
 from tfx.types import component_spec
 from tfx.types import standard_artifacts
 
+from components import report_artifacts
+
 EXAMPLES_KEY = "examples"
 SCHEMA_KEY = "schema"
 TRANSFORM_GRAPH_KEY = "transform_graph"
 WARMUP_KEY = "warmup"
 BEST_HYPERPARAMETERS_KEY = "best_hyperparameters"
 TUNER_RESULTS_KEY = "tuner_results"
+# The search report as the types KFP 2's UI renders (one file at each URI).
+REPORT_HTML_KEY = "report_html"
+REPORT_MARKDOWN_KEY = "report_markdown"
 
 MAX_TRIALS_KEY = "max_trials"
 TIME_LIMIT_SECONDS_KEY = "time_limit_seconds"
@@ -17,11 +22,15 @@ SEED_KEY = "seed"
 NUM_PARALLEL_TRIALS_KEY = "num_parallel_trials"
 KEEP_BEST_CHECKPOINTS_KEY = "keep_best_checkpoints"
 MAX_MODEL_SIZE_KEY = "max_model_size"
+WARM_START_KEY = "warm_start"
 CUSTOM_CONFIG_KEY = "custom_config"
 
 # The standard TFX Tuner's file names, so the standard Trainer reads ours.
 BEST_HYPERPARAMETERS_FILE = "best_hyperparameters.txt"
 TUNER_RESULTS_FILE = "tuner_results.json"
+# Our extra key in best_hyperparameters.txt: how the best trial trained (seed,
+# effective batch size, best epoch), for the Trainer's final fit.
+FINAL_FIT_KEY = "final_fit"
 
 
 class AutoKerasTunerSpec(component_spec.ComponentSpec):
@@ -41,6 +50,11 @@ class AutoKerasTunerSpec(component_spec.ComponentSpec):
         ),
         # Parameters; 0 means no limit.
         MAX_MODEL_SIZE_KEY: component_spec.ExecutionParameter(
+            type=int, optional=True
+        ),
+        # 0 ignores the `warmup` input (a run-time switch on Kubeflow);
+        # unset or 1 uses it.
+        WARM_START_KEY: component_spec.ExecutionParameter(
             type=int, optional=True
         ),
         # JSON: the TransformConfig (label, task, feature kinds).
@@ -68,5 +82,11 @@ class AutoKerasTunerSpec(component_spec.ComponentSpec):
         ),
         TUNER_RESULTS_KEY: component_spec.ChannelParameter(
             type=standard_artifacts.TunerResults
+        ),
+        REPORT_HTML_KEY: component_spec.ChannelParameter(
+            type=report_artifacts.HTML
+        ),
+        REPORT_MARKDOWN_KEY: component_spec.ChannelParameter(
+            type=report_artifacts.Markdown
         ),
     }

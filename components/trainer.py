@@ -2,28 +2,43 @@
 
 Used by the standard TFX Trainer (`run_fn="components.trainer.run_fn"`) with
 the AutoKerasTuner's `best_hyperparameters`: it rebuilds the searched model
-from the same input description the tuner used, trains it on the train split
-with early stopping on the eval split, and exports the serving model, a
+from the same input description the tuner used, trains it the way the best
+trial trained (its seed and batch size; `FINAL_FIT_MODES`: refit on train +
+eval for the trial's best epoch count, or retrain on train early-stopped on
+eval), and exports the serving model, a
 `.keras` file and optionally a TFLite file (`components/model_export.py`).
 """
-
-import glob
 
 import keras
 import keras_tuner
 import tensorflow_transform as tft
+from tfx.dsl.io import fileio
 
 from components import data
+from components import epoch_log
 from components import feature_kinds
 from components import model_export
+from components import spec
 from search_space import assemble
 
 DEFAULT_EPOCHS = 10
 EARLY_STOPPING_PATIENCE = 3
+# How the final model is trained (custom_config key and values):
+# - "refit": on train + eval together for the best trial's best epoch count
+#   (AutoKeras refits on all data); nothing is held out, so no early
+#   stopping: the count comes from the search.
+# - "retrain": on train only, early-stopped on eval (best weights kept).
+# Both use the best trial's seed and effective batch size.
+FINAL_FIT_OPTION = "final_fit"
+REFIT = "refit"
+RETRAIN = "retrain"
+FINAL_FIT_MODES = (REFIT, RETRAIN)
+DEFAULT_FINAL_FIT = REFIT
 
 
 def _files(patterns):
-    return sorted(f for pattern in patterns for f in glob.glob(pattern))
+    # fileio: the Examples artifact may be on object storage (gs://).
+    return sorted(f for pattern in patterns for f in fileio.glob(pattern))
 
 
 def run_fn(fn_args):
@@ -47,22 +62,18 @@ def run_fn(fn_args):
     hypermodel = assemble.default_hypermodel(features, labels)
     hp = keras_tuner.HyperParameters.from_config(fn_args.hyperparameters)
 
-    keras.utils.set_random_seed(int(custom_config.get("seed", 0)))
-    model = hypermodel.build(hp)
-    train = data.load_split(train_files, tft_output, config.label_key)
-    evaluation = data.load_split(
-        _files(fn_args.eval_files), tft_output, config.label_key
+    recipe = dict(fn_args.hyperparameters.get(spec.FINAL_FIT_KEY) or {})
+    mode = custom_config.get(FINAL_FIT_OPTION, DEFAULT_FINAL_FIT)
+    # The best trial's own seed: the same initial weights it was found with.
+    keras.utils.set_random_seed(
+        int(recipe.get("seed", custom_config.get("seed", 0)))
     )
-    fit_kwargs = {
-        "validation_data": evaluation,
-        "epochs": int(custom_config.get("epochs", DEFAULT_EPOCHS)),
-        "callbacks": [
-            keras.callbacks.EarlyStopping(
-                patience=EARLY_STOPPING_PATIENCE, restore_best_weights=True
-            )
-        ],
-        "verbose": 2,
-    }
+    model = hypermodel.build(hp)
+    fit_kwargs = _final_fit_arguments(
+        mode, recipe, int(custom_config.get("epochs", DEFAULT_EPOCHS)),
+        train_files, _files(fn_args.eval_files), tft_output, config,
+    )
+    train = fit_kwargs.pop("x")
     if isinstance(train, tuple):
         hypermodel.fit(hp, model, *train, **fit_kwargs)
     else:
@@ -83,3 +94,42 @@ def run_fn(fn_args):
     model_export.export_keras_model(model, model_dir)
     if custom_config.get(model_export.TFLITE_OPTION):
         model_export.export_tflite_model(model, model_dir)
+
+
+def _final_fit_arguments(
+    mode, recipe, max_epochs, train_files, eval_files, tft_output, config
+):
+    """`fit` arguments (with `x`) for the final model, per `FINAL_FIT_MODES`.
+    """
+    if mode not in FINAL_FIT_MODES:
+        raise ValueError(
+            f"custom_config[{FINAL_FIT_OPTION!r}] must be one of "
+            f"{FINAL_FIT_MODES}; received {mode!r}."
+        )
+    kwargs = {
+        "callbacks": [epoch_log.EpochLog()],
+        # One logged line per epoch (EpochLog), not Keras' step counters.
+        "verbose": 0,
+    }
+    if recipe.get("batch_size"):
+        # The size the best trial actually trained with (after an
+        # out-of-memory retry, half the searched one).
+        kwargs["batch_size"] = int(recipe["batch_size"])
+    if mode == REFIT:
+        kwargs["x"] = data.load_split(
+            list(train_files) + list(eval_files), tft_output, config.label_key
+        )
+        kwargs["epochs"] = int(recipe.get("best_epoch") or max_epochs)
+        return kwargs
+    kwargs["x"] = data.load_split(train_files, tft_output, config.label_key)
+    kwargs["validation_data"] = data.load_split(
+        eval_files, tft_output, config.label_key
+    )
+    kwargs["epochs"] = max_epochs
+    kwargs["callbacks"].insert(
+        0,
+        keras.callbacks.EarlyStopping(
+            patience=EARLY_STOPPING_PATIENCE, restore_best_weights=True
+        ),
+    )
+    return kwargs

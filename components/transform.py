@@ -35,7 +35,9 @@ class Executor(tfx_transform_executor.Executor):
         if table:
             config = json.loads(exec_properties.get("custom_config") or "{}")
             config[COLUMNS_KEY] = [
-                {"name": d.name, "key": d.key, "kind": d.kind} for d in table
+                {"name": d.name, "key": d.key, "kind": d.kind,
+                 "image_shape": d.image_shape}
+                for d in table
             ]
             exec_properties = {
                 **exec_properties, "custom_config": json.dumps(config)

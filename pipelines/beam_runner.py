@@ -8,16 +8,14 @@ for Flink, Spark and Dataflow).
 
 Also the pipeline file of `tfx pipeline create --engine beam --pipeline_path
 pipelines/beam_runner.py` and `tfx run create --engine beam`, configured by
-the AKT_* variables of `local_runner` plus AKT_BEAM_ARGS (space-separated).
+the AKT_* variables of `env_config.py`, AKT_BEAM_ARGS included.
 """
-
-import os
 
 from tfx.orchestration.beam import beam_dag_runner
 
 from pipelines import deploy_config
+from pipelines import env_config
 from pipelines import local_runner
-from pipelines import sample_data
 
 
 def create_beam_pipeline(
@@ -46,13 +44,14 @@ def run(pipeline):
 def pipeline_from_env():
     """The pipeline the `tfx` CLI sees; defaults to the bundled taxi demo."""
     return create_beam_pipeline(
-        data_root=os.environ.get("AKT_DATA_ROOT")
-        or sample_data.demo_data_dir(),
-        transform_config=local_runner.transform_config_from_env(),
-        output_dir=os.environ.get("AKT_OUTPUT_DIR", "output"),
-        pipeline_name=os.environ.get("AKT_PIPELINE_NAME", "autokeras-tfx"),
-        beam_pipeline_args=deploy_config.beam_args_from_env(),
-        **local_runner.search_args_from_env(),
+        data_root=env_config.data_root(),
+        transform_config=env_config.transform_config(),
+        output_dir=env_config.output_dir(),
+        pipeline_name=env_config.pipeline_name(),
+        beam_pipeline_args=env_config.beam_args(
+            deploy_config.DIRECT_MULTI_PROCESS_ARGS
+        ),
+        **env_config.search_args(),
     )
 
 

@@ -7,22 +7,20 @@
 
 `run` checks the raw input first (seconds, before any stage), runs the local
 pipeline with SQLite metadata, shows progress stage by stage and trial by
-trial, and ends with a summary.
+trial, and ends with a summary. Library output (TensorFlow, absl, Beam, TFMA,
+also from child processes) goes to a log file in the pipeline's directory,
+not the console; `--verbose` shows it on the console too.
 """
 
 import argparse
 import os
 import sys
 import time
+import traceback
 
-from components import feature_kinds
 from components import input_checks
+from pipelines import cli_args
 from pipelines import kfp_cli
-
-
-
-def _comma_list(value):
-    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 def _add_run_arguments(parser, data_required):
@@ -30,29 +28,16 @@ def _add_run_arguments(parser, data_required):
         "--data", required=data_required,
         help="directory with the raw CSV (or TFRecord) files",
     )
-    parser.add_argument("--label", required=data_required,
-                        help="the label column")
-    parser.add_argument(
-        "--task", choices=feature_kinds.TASKS,
-        default=feature_kinds.CLASSIFICATION,
-    )
-    parser.add_argument("--input-format", choices=("csv", "tfrecord"),
-                        default="csv")
-    parser.add_argument("--max-trials", type=int, default=10)
-    parser.add_argument(
-        "--time-limit", type=int, default=0,
-        help="wall-clock seconds for the whole search (0: no limit)",
-    )
-    parser.add_argument("--epochs", type=int, default=10,
-                        help="epochs per trial and for the final model")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument(
-        "--parallel-trials", type=int, default=1,
-        help="trials at once (worker processes; one GPU each)",
+    # Not required by argparse: image folders have their label built in.
+    cli_args.add_model_arguments(
+        parser, label_required=False,
+        label_help="the label column (required except with --input-format "
+        "images, whose label is the class folder's name)",
     )
     parser.add_argument(
-        "--no-warm-start", dest="warm_start", action="store_false",
-        help="do not start from the previous run's best configurations",
+        "--input-format", choices=("csv", "tfrecord", "images"),
+        default="csv",
+        help="images: one sub-directory of PNG/JPEG files per class",
     )
     parser.add_argument("--output", default="output",
                         help="directory for artifacts, metadata and models")
@@ -62,41 +47,14 @@ def _add_run_arguments(parser, data_required):
         "columns, so each dataset has its own models and search history)",
     )
     parser.add_argument(
-        "--min-accuracy", type=float, default=None,
-        help="bless classification models at or above this eval accuracy "
-        "(default: they must beat predicting the majority class)",
-    )
-    parser.add_argument(
-        "--max-mse", type=float, default=None,
-        help="bless regression models at or below this eval MSE "
-        "(default: they must beat predicting the mean)",
-    )
-    parser.add_argument(
-        "--min-eval-rows", type=int, default=30,
-        help="fewer evaluation rows than this bless nothing (0: no minimum)",
-    )
-    parser.add_argument("--categorical", type=_comma_list, default=[],
-                        help="integer columns to treat as categories")
-    parser.add_argument("--text", type=_comma_list, default=[],
-                        help="string columns holding free text")
-    parser.add_argument("--exclude", type=_comma_list, default=[],
-                        help="columns the model must not see")
-    parser.add_argument(
-        "--tflite", action="store_true",
-        help="the Trainer also writes a TFLite file of the model (tabular "
-        "data: no text columns)",
+        "--verbose", action="store_true",
+        help="show every library's log on the console too (it always goes "
+        "to the log file in the pipeline's directory)",
     )
 
 
-def transform_config(args):
-    """The TransformConfig that the label/column arguments describe."""
-    return feature_kinds.TransformConfig(
-        label=args.label,
-        task=args.task,
-        categorical_features=args.categorical,
-        text_features=args.text,
-        exclude_features=args.exclude,
-    )
+# kfp_cli's `compile` shares these; kept under its old name for callers.
+transform_config = cli_args.transform_config
 
 
 def build_parser():
@@ -119,11 +77,53 @@ def build_parser():
     return parser
 
 
+def _check_image_input(args):
+    """Checks the class folders; returns the run identity's columns."""
+    from components import image_files
+
+    if args.label not in (None, image_files.LABEL_FEATURE):
+        raise ValueError(
+            f"--label {args.label!r} with --input-format images: the label "
+            f"is the class folder's name, in the column "
+            f"{image_files.LABEL_FEATURE!r}; leave --label out."
+        )
+    args.label = image_files.LABEL_FEATURE
+    listing = image_files.list_images(args.data)
+    counts = listing.class_counts()
+    args.rows = len(listing.images)
+    per_class = ", ".join(f"{c}: {n}" for c, n in sorted(counts.items()))
+    print(
+        f"autokeras-tfx: {len(listing.images)} images in {len(counts)} "
+        f"classes ({per_class})"
+    )
+    if listing.skipped:
+        print(f"autokeras-tfx: skipped {listing.skipped_summary()}")
+    # The classes identify the dataset (a CSV's header does for tables).
+    return [image_files.IMAGE_FEATURE, *sorted(counts)]
+
+
+def _checked_image_weights(path):
+    """The absolute path of a readable weights file a backbone matches."""
+    if not os.path.isfile(path):
+        raise ValueError(
+            f"--image-weights {path!r} is not a file; give the local path "
+            "of a Keras application's weights (nothing is downloaded)."
+        )
+    from search_space.blocks.applications import backbone_of_weights
+
+    backbone_of_weights(path)  # a name no backbone matches stops here
+    return os.path.abspath(path)
+
+
 def run(args):
     """Checks the input, runs the pipeline, prints and returns the summary."""
+    if not args.label and args.input_format != "images":
+        raise ValueError("--label COLUMN is required (the column to predict).")
     input_checks.check_run_arguments(
         args.max_trials, args.epochs, args.time_limit
     )
+    if args.image_weights:
+        args.image_weights = _checked_image_weights(args.image_weights)
     input_checks.check_output_dir(args.output)
     columns = None
     if args.input_format == "csv":
@@ -133,19 +133,44 @@ def run(args):
             exclude=args.exclude,
         )
         columns = report.header
+        args.rows = report.rows - report.missing_label_rows
         if report.missing_label_rows:
             print(
                 f"autokeras-tfx: {report.missing_label_rows} of "
                 f"{report.rows} rows have no {args.label!r} value; they are "
                 "dropped (they can neither train nor score a model)."
             )
+    elif args.input_format == "images":
+        columns = _check_image_input(args)
     else:
         input_checks.check_tfrecord_input(args.data)
-    config = transform_config(args)
+    config = cli_args.transform_config(args)
+    from pipelines import console as console_lib
+
+    # From here on TensorFlow, absl, Beam and TFMA write to the log file;
+    # only the lines written to `console.stream` reach the person.
+    console = console_lib.Console(verbose=args.verbose)
+    args.log_path = console.log_path
+    try:
+        return _run_pipeline(args, config, columns, console)
+    except Exception:
+        traceback.print_exc()  # into the log file
+        raise
+    finally:
+        console.close()
+
+
+def _run_pipeline(args, config, columns, console):
     # Heavy imports only once the input is known to be good.
+    from components import component as tuner_component
+    from pipelines import env_config
     from pipelines import local_runner
     from pipelines import progress
     from pipelines import run_summary
+    from tfx import v1 as tfx
+
+    def say(line):
+        print(line, file=console.stream, flush=True)
 
     identity = local_runner.run_identity(args.label, args.task, columns)
     args.pipeline_name = (
@@ -154,34 +179,41 @@ def run(args):
     has_earlier_runs = local_runner.claim_pipeline_dir(
         args.output, args.pipeline_name, identity
     )
+    paths = local_runner.local_paths(args.output, args.pipeline_name)
+    console.move_log(os.path.join(
+        paths["pipeline_dir"], "logs",
+        time.strftime("run-%Y%m%dT%H%M%SZ.log", time.gmtime()),
+    ))
+    args.log_path = console.log_path
     pipeline = local_runner.create_local_pipeline(
         data_root=args.data,
-        transform_config=config,
         output_dir=args.output,
         pipeline_name=args.pipeline_name,
         input_format=args.input_format,
-        max_trials=args.max_trials,
-        time_limit_seconds=args.time_limit,
-        tuner_epochs=args.epochs,
-        trainer_epochs=args.epochs,
-        seed=args.seed,
-        min_accuracy=args.min_accuracy,
-        max_regression_loss=args.max_mse,
-        min_eval_rows=args.min_eval_rows,
-        num_parallel_trials=args.parallel_trials,
-        warm_start=args.warm_start,
-        tflite=args.tflite,
+        transform_config=config,
+        **cli_args.pipeline_arguments(args),
     )
-    paths = local_runner.local_paths(args.output, args.pipeline_name)
-    print(f"autokeras-tfx: {args.data} -> {paths['pipeline_dir']}")
-    print(
+    say(f"autokeras-tfx: {args.data} -> {paths['pipeline_dir']}")
+    say(
         "autokeras-tfx: earlier runs of this pipeline found: warm start and "
         "baseline model come from them"
         if has_earlier_runs
         else "autokeras-tfx: first run of this pipeline: the search starts "
         "cold and there is no baseline model"
     )
-    handler = progress.install(len(pipeline.components))
+    # Resolvers only look up inputs: they are not stages a person waits on.
+    stages = [
+        c.id for c in pipeline.components
+        if not isinstance(c, tfx.dsl.Resolver)
+    ]
+    search_stage = next(
+        (c.id for c in pipeline.components
+         if isinstance(c, tuner_component.AutoKerasTuner)), None,
+    )
+    handler = progress.install(
+        stages, stream=console.stream, verbose=args.verbose,
+        search_stage=search_stage, max_trials=args.max_trials,
+    )
     started = time.monotonic()
     try:
         local_runner.run(pipeline)
@@ -190,14 +222,18 @@ def run(args):
     summary = run_summary.summarize(paths["metadata_path"])
     summary["pipeline_dir"] = paths["pipeline_dir"]
     summary["metadata_path"] = paths["metadata_path"]
-    # ML Metadata's record of each stage; the live lines may miss stages
-    # whose libraries silence absl's INFO logging mid-run.
+    # ML Metadata's record of each node (resolvers included) completes the
+    # live lines' record.
     summary["stage_seconds"] = {
         **handler.stage_seconds, **summary.get("stage_seconds", {})
     }
     summary["total_seconds"] = time.monotonic() - started
-    print(run_summary.format_summary(summary))
-    print(f"  wall time:    {summary['total_seconds']:.0f} s")
+    summary["log_path"] = console.log_path
+    say(run_summary.format_summary(
+        summary,
+        command_prefix="./dev " if env_config.in_dev_runtime() else "",
+    ))
+    say(f"  wall time:      {summary['total_seconds']:.0f} s")
     return summary
 
 
@@ -215,6 +251,13 @@ def main(argv=None):
     except ValueError as error:  # InputError, RunIdentityError included
         print(f"autokeras-tfx: error: {error}", file=sys.stderr)
         return 2
+    except Exception as error:  # a stage failed: its traceback is logged
+        print(
+            f"autokeras-tfx: error: the run failed: {type(error).__name__}: "
+            f"{error}\nThe full log: {getattr(args, 'log_path', '-')}",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

@@ -4,8 +4,6 @@ Images, the compiled pipeline's run-time parameters, and the Beam flag sets
 of the data stages (ExampleGen, StatisticsGen, Transform, Evaluator).
 """
 
-import os
-
 DEFAULT_CPU_IMAGE = "autokeras-tfx:cpu"
 DEFAULT_GPU_IMAGE = "autokeras-tfx:gpu"
 
@@ -13,6 +11,12 @@ DEFAULT_GPU_IMAGE = "autokeras-tfx:gpu"
 DATA_ROOT_PARAMETER = "data_root"
 MAX_TRIALS_PARAMETER = "max_trials"
 TIME_LIMIT_PARAMETER = "time_limit_seconds"
+SEED_PARAMETER = "seed"
+# Epochs per trial of the search (the final model's epochs are compile-time:
+# they sit in the Trainer's custom_config, one JSON string).
+EPOCHS_PARAMETER = "epochs"
+# 1: start the search from the latest earlier run's results; 0: cold.
+WARM_START_PARAMETER = "warm_start"
 
 # DirectRunner with one worker process per core (0: as many as the machine
 # has): the default of the Kubeflow and Beam runners.
@@ -73,9 +77,3 @@ def beam_args(engine, **values):
             ) from None
     return filled
 
-
-def beam_args_from_env():
-    """AKT_BEAM_ARGS (space-separated), else the DirectRunner defaults."""
-    value = os.environ.get("AKT_BEAM_ARGS")
-    return value.split() if value is not None else list(
-        DIRECT_MULTI_PROCESS_ARGS)

@@ -17,15 +17,13 @@ exit code 2.
 
 import sys
 
+from pipelines import cli_args
 from pipelines import deploy_config
-
-def _comma_list(value):
-    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 def _key_values(value):
     pairs = {}
-    for item in _comma_list(value):
+    for item in cli_args.comma_list(value):
         key, sep, val = item.partition("=")
         if not sep or not key:
             raise ValueError(f"expected KEY=VALUE, received {item!r}")
@@ -52,39 +50,13 @@ def _add_connection_arguments(parser):
 def _add_compile_arguments(parser):
     parser.add_argument("--output", default="autokeras-tfx.yaml",
                         help="the YAML file to write (must end in .yaml)")
-    parser.add_argument("--label", required=True, help="the label column")
-    parser.add_argument("--task", choices=("classification", "regression"),
-                        default="classification")
+    # The model's flags are `run`'s, defined once in cli_args.
+    cli_args.add_model_arguments(parser)
     parser.add_argument("--pipeline-name", default="autokeras-tfx")
     parser.add_argument("--data-root", default="gs://BUCKET/data",
                         help="default of the data_root run parameter")
     parser.add_argument("--serving-model-dir", default="gs://BUCKET/serving",
                         help="where blessed models are pushed")
-    parser.add_argument("--max-trials", type=int, default=10)
-    parser.add_argument("--time-limit", type=int, default=0)
-    parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument(
-        "--min-accuracy", type=float, default=None,
-        help="absolute accuracy bar (default: beat the majority class)",
-    )
-    parser.add_argument(
-        "--max-mse", type=float, default=None,
-        help="absolute MSE bar (default: beat predicting the mean)",
-    )
-    parser.add_argument("--min-eval-rows", type=int, default=30)
-    parser.add_argument(
-        "--tflite", action="store_true",
-        help="also write a TFLite file of tabular models",
-    )
-    parser.add_argument("--parallel-trials", type=int, default=1,
-                        help="trials the tuner pod runs at once")
-    parser.add_argument(
-        "--no-warm-start", dest="warm_start", action="store_false",
-        help="do not start from the previous run's tuner results",
-    )
-    parser.add_argument("--categorical", type=_comma_list, default=[])
-    parser.add_argument("--text", type=_comma_list, default=[])
-    parser.add_argument("--exclude", type=_comma_list, default=[])
     parser.add_argument("--cpu-image",
                         default=deploy_config.DEFAULT_CPU_IMAGE)
     parser.add_argument("--gpu-image",
@@ -158,9 +130,7 @@ def add_parser(commands):
 
 
 def compile_command(args):
-    # cli imports this module at its top; import it back lazily.
-    from pipelines import cli
-    from pipelines import kubeflow_runner
+    from pipelines import kubeflow_runner  # tfx: only when compiling
 
     settings = kubeflow_runner.ClusterSettings(
         cpu_image=args.cpu_image,
@@ -176,20 +146,11 @@ def compile_command(args):
     pipeline = kubeflow_runner.create_kubeflow_pipeline(
         pipeline_name=args.pipeline_name,
         data_root=args.data_root,
-        transform_config=cli.transform_config(args),
+        transform_config=cli_args.transform_config(args),
         serving_model_dir=args.serving_model_dir,
         settings=settings,
         beam_pipeline_args=args.beam_args,
-        max_trials=args.max_trials,
-        time_limit_seconds=args.time_limit,
-        tuner_epochs=args.epochs,
-        trainer_epochs=args.epochs,
-        min_accuracy=args.min_accuracy,
-        max_regression_loss=args.max_mse,
-        min_eval_rows=args.min_eval_rows,
-        tflite=args.tflite,
-        num_parallel_trials=args.parallel_trials,
-        warm_start=args.warm_start,
+        **cli_args.pipeline_arguments(args),
     )
     path = kubeflow_runner.compile_pipeline(args.output, pipeline, settings)
     print(f"compiled {args.pipeline_name} to {path}")

@@ -15,14 +15,20 @@ compiling uploads nothing. The AutoKerasTuner (and, if asked, the Trainer)
 runs on the GPU image with an accelerator request and CPU/memory limits; the
 other components use the CPU image.
 
-`data_root`, `max_trials` and `time_limit_seconds` are run-time parameters of
-the compiled pipeline: each run (or recurring run) may set them. The label
-and feature kinds are fixed at compile time: they shape the Transform graph
-and the evaluation config.
+`data_root`, `max_trials`, `time_limit_seconds`, `seed`, `epochs` (the
+search's, per trial) and `warm_start` (1/0) are run-time parameters of the
+compiled pipeline: each run (or recurring run) may set them. The label and
+feature kinds are fixed at compile time: they shape the Transform graph and
+the evaluation config; so is the input format (it picks the ExampleGen
+component) and the final model's epochs and seed (inside the Trainer's
+custom_config, one JSON string).
+
+The resolver queries are scoped to this pipeline's artifacts
+(`scope_resolver_queries`).
 
 Also a pipeline file for `tfx pipeline compile --engine vertex
 --pipeline_path pipelines/kubeflow_runner.py` (configured by the AKT_*
-environment variables read in `settings_from_env`).
+environment variables that `env_config.py` reads).
 """
 
 import dataclasses
@@ -36,7 +42,7 @@ from tfx import v1 as tfx
 from components import spec as tuner_spec
 from pipelines import pipeline as pipeline_lib
 from pipelines import deploy_config
-from pipelines import local_runner
+from pipelines import env_config
 
 TUNER_ID = "AutoKerasTuner"
 TRAINER_ID = "Trainer"
@@ -165,6 +171,9 @@ def create_kubeflow_pipeline(
     beam_pipeline_args=deploy_config.DIRECT_MULTI_PROCESS_ARGS,
     max_trials=10,
     time_limit_seconds=0,
+    tuner_epochs=10,
+    seed=0,
+    warm_start=True,
     **pipeline_args,
 ):
     """The pipeline with run-time parameters, GPU requests and Beam args.
@@ -178,7 +187,10 @@ def create_kubeflow_pipeline(
         settings: `ClusterSettings` (None: the defaults).
         beam_pipeline_args: Beam args of ExampleGen, StatisticsGen,
             Transform and Evaluator.
-        max_trials, time_limit_seconds: defaults of the run-time parameters.
+        max_trials, time_limit_seconds, tuner_epochs, seed, warm_start:
+            defaults of the run-time parameters (`epochs` is the search's
+            epochs per trial; the warm-start resolver is always compiled in,
+            and a run's `warm_start` of 0 makes the tuner ignore it).
         **pipeline_args: any other `create_pipeline` keyword argument.
     """
     settings = settings or ClusterSettings()
@@ -193,6 +205,9 @@ def create_kubeflow_pipeline(
         serving_model_dir=serving_model_dir,
         max_trials=max_trials,
         time_limit_seconds=time_limit_seconds,
+        tuner_epochs=tuner_epochs,
+        seed=seed,
+        warm_start=True,
         beam_pipeline_args=list(beam_pipeline_args or []),
         **pipeline_args,
     )
@@ -205,6 +220,17 @@ def create_kubeflow_pipeline(
     _set_runtime_parameter(
         tuner, tuner_spec.TIME_LIMIT_SECONDS_KEY,
         deploy_config.TIME_LIMIT_PARAMETER, int, time_limit_seconds,
+    )
+    _set_runtime_parameter(
+        tuner, tuner_spec.EPOCHS_KEY,
+        deploy_config.EPOCHS_PARAMETER, int, tuner_epochs,
+    )
+    _set_runtime_parameter(
+        tuner, tuner_spec.SEED_KEY, deploy_config.SEED_PARAMETER, int, seed,
+    )
+    _set_runtime_parameter(
+        tuner, tuner_spec.WARM_START_KEY,
+        deploy_config.WARM_START_PARAMETER, int, int(bool(warm_start)),
     )
     for component_id in settings.gpu_component_ids():
         components[component_id].with_platform_config(
@@ -226,6 +252,33 @@ def kubernetes_platform_spec(settings, compiled_spec):
         executors[label] = config
     return {"platforms": {"kubernetes": {
         "deploymentSpec": {"executors": executors}}}}
+
+
+def _filter_string(value):
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def scope_resolver_queries(spec, pipeline):
+    """Restricts every resolver query to this pipeline's own artifacts.
+
+    KubeflowV2DagRunner compiles the resolvers to MLMD queries on the type
+    alone (`schema_title="tfx.TunerResults" AND state=LIVE`): on a shared
+    cluster another pipeline's model or search would be resolved. The
+    pipeline tags its TunerResults, Model and ModelBlessing with its scope
+    (`pipeline.tag_scope`; KFP copies an output's metadata onto the
+    artifact), and each query here requires it.
+    """
+    tuner = next(c for c in pipeline.components if c.id == TUNER_ID)
+    results = tuner.outputs[tuner_spec.TUNER_RESULTS_KEY]
+    scope = results.additional_custom_properties[pipeline_lib.SCOPE_PROPERTY]
+    condition = (
+        f" AND metadata.{pipeline_lib.SCOPE_PROPERTY}.string_value="
+        f"{_filter_string(scope)}"
+    )
+    for executor in spec["deploymentSpec"]["executors"].values():
+        queries = executor.get("resolver", {}).get("outputArtifactQueries", {})
+        for query in queries.values():
+            query["filter"] += condition
 
 
 def _runtime_parameter_defaults(pipeline):
@@ -254,6 +307,7 @@ def _complete_yaml(path, pipeline, settings):
     for name, default in _runtime_parameter_defaults(pipeline).items():
         parameters[name]["defaultValue"] = default
         parameters[name]["isOptional"] = True
+    scope_resolver_queries(spec, pipeline)
     documents = [spec]
     platform = kubernetes_platform_spec(settings, spec)
     if platform is not None:
@@ -299,38 +353,29 @@ def compile_pipeline(output_path, pipeline, settings=None):
 
 
 def settings_from_env():
-    """ClusterSettings from AKT_CPU_IMAGE, AKT_GPU_IMAGE, AKT_GPU_COUNT, ..."""
-    defaults = ClusterSettings()
-    selector = dict(
-        item.split("=", 1) for item in local_runner.list_env("AKT_NODE_SELECTOR")
-    )
-    return ClusterSettings(
-        cpu_image=os.environ.get("AKT_CPU_IMAGE", defaults.cpu_image),
-        gpu_image=os.environ.get("AKT_GPU_IMAGE", defaults.gpu_image),
-        gpu_count=int(os.environ.get("AKT_GPU_COUNT", defaults.gpu_count)),
-        trainer_on_gpu=os.environ.get("AKT_TRAINER_ON_GPU") == "1",
-        node_selector=selector,
-    )
+    """ClusterSettings from AKT_CPU_IMAGE, AKT_GPU_IMAGE, AKT_GPU_COUNT, ...
+    (read in `env_config.py`)."""
+    return ClusterSettings(**env_config.cluster_overrides())
 
 
 def pipeline_from_env():
     """The pipeline `tfx pipeline compile --engine vertex` sees."""
-    config = local_runner.transform_config_from_env()
     return create_kubeflow_pipeline(
-        pipeline_name=os.environ.get("AKT_PIPELINE_NAME", "autokeras-tfx"),
-        data_root=os.environ.get("AKT_DATA_ROOT", "/data"),
-        transform_config=config,
-        serving_model_dir=os.environ.get("AKT_SERVING_MODEL_DIR",
-                                         "/serving_model"),
+        pipeline_name=env_config.pipeline_name(),
+        data_root=env_config.data_root(default="/data"),
+        transform_config=env_config.transform_config(),
+        serving_model_dir=env_config.serving_model_dir(),
         settings=settings_from_env(),
-        beam_pipeline_args=deploy_config.beam_args_from_env(),
-        **local_runner.search_args_from_env(),
+        beam_pipeline_args=env_config.beam_args(
+            deploy_config.DIRECT_MULTI_PROCESS_ARGS
+        ),
+        **env_config.search_args(),
     )
 
 
 if __name__ == "__main__":
     compile_pipeline(
-        os.environ.get("AKT_PIPELINE_FILE", "autokeras-tfx.yaml"),
+        env_config.pipeline_file(),
         pipeline_from_env(),
         settings_from_env(),
     )

@@ -17,6 +17,7 @@ from tfx.dsl.components.base import executor_spec
 from components import component as autokeras_component
 from components import csv_example_gen
 from components import feature_kinds
+from components import image_example_gen
 from components import model_export
 from components.feature_kinds_gen import FeatureKindsGen
 from components.transform import Transform
@@ -38,7 +39,90 @@ def validate_pipeline_name(name):
 
 # Fewer evaluation rows than this cannot judge a model: not blessed.
 MIN_EVAL_ROWS = 30
+# train:eval:test hash buckets of ExampleGen. The tuner scores trials on
+# eval and the Trainer early-stops on it; the Evaluator blesses on test
+# only, rows no search decision has seen.
+SPLIT_NAMES = ("train", "eval", "test")
+DEFAULT_SPLIT = (8, 1, 1)
+# Smaller tables hold out more, so that eval and test each keep enough rows
+# to tell models apart (at 8:1:1 a 1,000-row table leaves 100 of each).
+SMALL_TABLE_SPLIT = (3, 1, 1)
+SMALL_TABLE_ROWS = 5000
+
+
+def split_for_rows(rows):
+    """The default split for a table of `rows` rows (None: unknown)."""
+    if rows is not None and rows < SMALL_TABLE_ROWS:
+        return SMALL_TABLE_SPLIT
+    return DEFAULT_SPLIT
+
+
+def example_gen_output_config(split=DEFAULT_SPLIT):
+    """ExampleGen's Output proto: train/eval/test by hash, `split` buckets."""
+    if len(split) != 3 or any(int(b) < 1 for b in split):
+        raise ValueError(
+            "The split is three positive bucket counts train,eval,test "
+            f"(e.g. 8,1,1); received {split!r}."
+        )
+    return tfx.proto.Output(
+        split_config=tfx.proto.SplitConfig(
+            splits=[
+                tfx.proto.SplitConfig.Split(name=name, hash_buckets=int(b))
+                for name, b in zip(SPLIT_NAMES, split)
+            ]
+        )
+    )
 EVAL_METRICS_MODULE = "components.eval_metrics"
+
+
+# Every TunerResults, Model and ModelBlessing the pipeline writes carries
+# this custom property: its pipeline and target (`pipeline_scope`). Local
+# runs do not need it (TFX compiles each resolver's query to the pipeline's
+# context in MLMD); the compiled Kubeflow resolvers filter on it
+# (`kubeflow_runner.scope_resolver_queries`), since theirs match the type
+# only.
+SCOPE_PROPERTY = "autokeras_tfx_scope"
+TUNER_RESULTS_RESOLVER_ID = "latest_tuner_results_resolver"
+BLESSED_MODEL_RESOLVER_ID = "latest_blessed_model_resolver"
+
+
+def pipeline_scope(pipeline_name, transform_config):
+    """`<pipeline>/<label>/<task>`: runs whose results may feed each other.
+
+    The label and task are in it so that a pipeline recompiled for another
+    target (a new version under the same name) starts afresh.
+    """
+    return (
+        f"{pipeline_name}/{transform_config.label}/{transform_config.task}"
+    )
+
+
+def tag_scope(scope, *channels):
+    """Marks the artifacts of these output channels with `scope`."""
+    for channel in channels:
+        channel.additional_custom_properties[SCOPE_PROPERTY] = scope
+
+
+def latest_tuner_results_resolver():
+    """The latest TunerResults of this pipeline (warm start)."""
+    return tfx.dsl.Resolver(
+        strategy_class=tfx.dsl.experimental.LatestArtifactStrategy,
+        tuner_results=tfx.dsl.Channel(
+            type=tfx.types.standard_artifacts.TunerResults
+        ),
+    ).with_id(TUNER_RESULTS_RESOLVER_ID)
+
+
+def latest_blessed_model_resolver():
+    """The latest blessed Model of this pipeline (the Evaluator's
+    baseline)."""
+    return tfx.dsl.Resolver(
+        strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
+        model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
+        model_blessing=tfx.dsl.Channel(
+            type=tfx.types.standard_artifacts.ModelBlessing
+        ),
+    ).with_id(BLESSED_MODEL_RESOLVER_ID)
 
 
 def _thresholded(class_name, threshold, module=None):
@@ -152,6 +236,9 @@ def create_pipeline(
     num_parallel_trials=1,
     warm_start=True,
     tflite=False,
+    enable_cache=False,
+    split=DEFAULT_SPLIT,
+    final_fit=None,
 ):
     """Returns the TFX pipeline.
 
@@ -164,8 +251,9 @@ def create_pipeline(
         serving_model_dir: where the Pusher copies blessed models.
         metadata_connection_config: the MLMD connection (None lets the
             orchestrator supply one, as Kubeflow does).
-        input_format: "csv" (CsvExampleGen) or "tfrecord" (ImportExampleGen
-            of tf.Example records).
+        input_format: "csv" (CsvExampleGen), "tfrecord" (ImportExampleGen
+            of tf.Example records) or "images" (one folder per class;
+            `components/image_example_gen.py`).
         max_trials, time_limit_seconds, tuner_epochs, seed: the search budget.
         trainer_epochs: epochs for the final model (early stopping applies).
         min_accuracy: classification models below it are not blessed
@@ -180,6 +268,15 @@ def create_pipeline(
             latest earlier run's tuner results (scheduled retraining).
         tflite: the Trainer also writes a TFLite file of a tabular model
             (`components/model_export.py`).
+        split: train, eval and test hash buckets of ExampleGen
+            (`split_for_rows`); the Evaluator blesses on test.
+        final_fit: how the Trainer trains the final model
+            (`components.trainer.FINAL_FIT_MODES`; None: its default).
+        enable_cache: TFX's execution cache: a rerun reuses every stage
+            whose inputs and parameters are unchanged (the local runner
+            turns it on so that a killed run continues; on Kubeflow the
+            ExampleGen driver that fingerprints the input files does not
+            run, so a cache hit there would miss new data).
     """
     validate_pipeline_name(pipeline_name)
     if input_format == "csv":
@@ -187,16 +284,30 @@ def create_pipeline(
         # newlines; rows without a label dropped); same node id as before.
         example_gen = FileBasedExampleGen(
             input_base=data_root,
+            output_config=example_gen_output_config(split),
             custom_config={csv_example_gen.LABEL_KEY: transform_config.label},
             custom_executor_spec=executor_spec.BeamExecutorSpec(
                 csv_example_gen.Executor
             ),
         ).with_id("CsvExampleGen")
     elif input_format == "tfrecord":
-        example_gen = tfx.components.ImportExampleGen(input_base=data_root)
+        example_gen = tfx.components.ImportExampleGen(
+            input_base=data_root,
+            output_config=example_gen_output_config(split),
+        )
+    elif input_format == "images":
+        # FileBasedExampleGen with our reader of class folders: encoded
+        # bytes + the folder name as label (components/image_example_gen).
+        example_gen = FileBasedExampleGen(
+            input_base=data_root,
+            output_config=example_gen_output_config(split),
+            custom_executor_spec=executor_spec.BeamExecutorSpec(
+                image_example_gen.Executor
+            ),
+        ).with_id("ImageExampleGen")
     else:
         raise ValueError(
-            f"input_format must be 'csv' or 'tfrecord'; received "
+            f"input_format must be 'csv', 'tfrecord' or 'images'; received "
             f"{input_format!r}."
         )
     statistics_gen = tfx.components.StatisticsGen(
@@ -230,17 +341,16 @@ def create_pipeline(
         splits_config=tfx.proto.SplitsConfig(
             analyze=["train", "eval"], transform=["train", "eval"]
         ),
+        # StatisticsGen already profiled the raw data; Transform's own pre-
+        # and post-transform statistics cost a TFDV pass per column and
+        # nothing reads them (tests/benchmarks/bench_transform.py).
+        disable_statistics=True,
     )
     warmup_resolver = None
     if warm_start:
         # Resolved before this run's tuner publishes: the latest earlier
         # run's results (none on a first run, and the search starts cold).
-        warmup_resolver = tfx.dsl.Resolver(
-            strategy_class=tfx.dsl.experimental.LatestArtifactStrategy,
-            tuner_results=tfx.dsl.Channel(
-                type=tfx.types.standard_artifacts.TunerResults
-            ),
-        ).with_id("latest_tuner_results_resolver")
+        warmup_resolver = latest_tuner_results_resolver()
     tuner = autokeras_component.AutoKerasTuner(
         examples=transform.outputs["transformed_examples"],
         transform_graph=transform.outputs["transform_graph"],
@@ -269,20 +379,17 @@ def create_pipeline(
             **transform_config.to_dict(),
             "epochs": trainer_epochs,
             "seed": seed,
+            **({"final_fit": final_fit} if final_fit else {}),
             model_export.TFLITE_OPTION: tflite,
         },
     )
-    model_resolver = tfx.dsl.Resolver(
-        strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
-        model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
-        model_blessing=tfx.dsl.Channel(
-            type=tfx.types.standard_artifacts.ModelBlessing
-        ),
-    ).with_id("latest_blessed_model_resolver")
+    model_resolver = latest_blessed_model_resolver()
     evaluator = tfx.components.Evaluator(
         examples=example_gen.outputs["examples"],
         model=trainer.outputs["model"],
         baseline_model=model_resolver.outputs["model"],
+        # Rows neither the search nor the Trainer's early stopping saw.
+        example_splits=["test"],
         eval_config=eval_config(
             transform_config, min_accuracy, max_regression_loss,
             min_eval_rows,
@@ -296,6 +403,12 @@ def create_pipeline(
                 base_directory=serving_model_dir
             )
         ),
+    )
+    tag_scope(
+        pipeline_scope(pipeline_name, transform_config),
+        tuner.outputs["tuner_results"],
+        trainer.outputs["model"],
+        evaluator.outputs["blessing"],
     )
     return tfx.dsl.Pipeline(
         pipeline_name=pipeline_name,
@@ -314,7 +427,7 @@ def create_pipeline(
             evaluator,
             pusher,
         ],
-        enable_cache=False,
+        enable_cache=enable_cache,
         metadata_connection_config=metadata_connection_config,
         beam_pipeline_args=beam_pipeline_args or [],
     )

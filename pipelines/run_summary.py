@@ -1,8 +1,10 @@
 """What a finished local run produced, read back from ML Metadata.
 
 The summary a user sees at the end of `autokeras-tfx run`: the best trial and
-its hyperparameters, the evaluation metrics, whether the model was blessed,
-and where it was pushed.
+its hyperparameters (as the search recorded them in search_results.json), the
+evaluation metrics, whether the model was blessed and why, where it was
+pushed and how to call it, and the commands that open the search report and
+TensorBoard.
 """
 
 import json
@@ -11,7 +13,7 @@ import os
 from ml_metadata.metadata_store import metadata_store
 from ml_metadata.proto import metadata_store_pb2
 
-from components import spec as tuner_spec
+from components import search as tuner_search
 
 
 def open_store(metadata_path):
@@ -36,8 +38,9 @@ def _custom(artifact, name):
     return value.int_value if value.HasField("int_value") else value.string_value
 
 
-def overall_metrics(evaluation_uri):
-    """Metric name -> value on the overall slice of a TFMA evaluation."""
+def overall_metrics(evaluation_uri, model_name=None):
+    """Metric name -> value on the overall slice of a TFMA evaluation: the
+    candidate's, or with `model_name="baseline"` the baseline model's."""
     import tensorflow_model_analysis as tfma  # heavy; only when summarising
 
     for slice_metrics in tfma.load_metrics(evaluation_uri):
@@ -46,12 +49,47 @@ def overall_metrics(evaluation_uri):
         values = {}
         for item in slice_metrics.metric_keys_and_values:
             # With a baseline, TFMA adds the baseline's values and the diffs.
-            if item.key.is_diff or item.key.model_name == "baseline":
+            if item.key.is_diff:
+                continue
+            if (item.key.model_name == "baseline") != (
+                model_name == "baseline"
+            ):
                 continue
             if item.value.HasField("double_value"):
                 values[item.key.name] = item.value.double_value.value
         return values
     return {}
+
+
+def blessing_reasons(metrics, baseline_metrics):
+    """Why TFMA blessed: the bars the model cleared, with both values."""
+    reasons = []
+    rows = (
+        f" on the same {metrics['example_count']:.0f} evaluation rows"
+        if "example_count" in metrics else ""
+    )
+    for model_name, trivial_name, label, trivial_text in (
+        ("sparse_categorical_accuracy", "trivial_accuracy", "accuracy",
+         "the majority class's"),
+        ("mean_squared_error", "trivial_mse", "MSE",
+         "predicting the mean's"),
+    ):
+        if model_name in metrics and trivial_name in metrics:
+            reasons.append(
+                f"{label} {metrics[model_name]:.4f} beats {trivial_text} "
+                f"{metrics[trivial_name]:.4f}{rows}"
+            )
+            break
+    else:
+        if rows:
+            reasons.append(f"it passed the absolute bar{rows}")
+    for name in ("sparse_categorical_accuracy", "mean_squared_error"):
+        if name in baseline_metrics and name in metrics:
+            reasons.append(
+                f"not worse than the latest blessed model ({name} "
+                f"{metrics[name]:.4f} vs {baseline_metrics[name]:.4f})"
+            )
+    return reasons
 
 
 # How a failed threshold reads, by metric: (what the model scored, against).
@@ -142,24 +180,78 @@ def stage_seconds(store):
     return seconds
 
 
+def best_trial(results):
+    """The best trial as the search recorded it (`best_trial_id`), or None."""
+    best_id = results.get("best_trial_id")
+    for trial in results.get("trials", []):
+        if best_id is not None and trial.get("trial_id") == best_id:
+            return trial
+    return None
+
+
+def example_request(examples_uri, columns, limit=4):
+    """`saved_model_cli`'s --input_examples value: the first evaluation row
+    of the raw Examples, up to `limit` of its model's columns (the Transform
+    graph in the model fills the others), e.g.
+    `examples=[{"trip_miles":[3.5],"company":["Taxi Co"]}]`."""
+    import glob
+
+    import tensorflow as tf  # heavy; only when summarising
+
+    files = sorted(glob.glob(os.path.join(examples_uri, "Split-eval", "*")))
+    if not files:
+        return None
+    wanted = [c["name"] for c in columns
+              if c.get("kind") in ("numerical", "categorical")]
+    for record in tf.data.TFRecordDataset(files[:1], compression_type="GZIP"):
+        example = tf.train.Example.FromString(record.numpy())
+        features = {}
+        for name in wanted:
+            feature = example.features.feature.get(name)
+            kind = feature.WhichOneof("kind") if feature is not None else None
+            values = list(getattr(feature, kind).value) if kind else []
+            if not values:
+                continue
+            if kind == "bytes_list":
+                values = [v.decode("utf-8", "replace") for v in values]
+            elif kind == "float_list":
+                values = [float(f"{v:.6g}") for v in values]
+            features[name] = values[:1]
+            if len(features) == limit:
+                break
+        if features:
+            return "examples=" + json.dumps([features], separators=(",", ":"))
+    return None
+
+
 def summarize(metadata_path):
     store = open_store(metadata_path)
     summary = {"stage_seconds": stage_seconds(store)}
-    results = latest_artifact(store, "TunerResults")
-    if results is not None:
-        with open(os.path.join(results.uri, tuner_spec.TUNER_RESULTS_FILE)) as f:
-            trials = json.load(f)
-        scored = [t for t in trials if t.get("score") is not None]
-        summary["trials"] = len(trials)
-        report = os.path.join(results.uri, "report.html")
+    results_artifact = latest_artifact(store, "TunerResults")
+    results = {}
+    if results_artifact is not None:
+        uri = results_artifact.uri
+        path = os.path.join(uri, tuner_search.SEARCH_RESULTS_FILE)
+        if os.path.exists(path):
+            with open(path) as f:
+                results = json.load(f)
+        summary["trials"] = len(results.get("trials", []))
+        report = os.path.join(uri, "report.html")
         summary["report"] = report if os.path.exists(report) else None
-        if scored:
-            summary["best_trial"] = min(scored, key=lambda t: t["score"])
+        logs = tuner_search.logs_dir(uri)
+        summary["tensorboard_logdir"] = logs if os.path.isdir(logs) else None
+        summary["best_trial"] = best_trial(results)
     evaluation = latest_artifact(store, "ModelEvaluation")
     if evaluation is not None:
         summary["metrics"] = overall_metrics(evaluation.uri)
+        summary["baseline_metrics"] = overall_metrics(
+            evaluation.uri, model_name="baseline"
+        )
         summary["blessing_failures"] = blessing_failures(
             evaluation.uri, summary["metrics"]
+        )
+        summary["blessing_reasons"] = blessing_reasons(
+            summary["metrics"], summary["baseline_metrics"]
         )
     transform_graph = latest_artifact(store, "TransformGraph")
     summary["transform_graph"] = (
@@ -170,37 +262,76 @@ def summarize(metadata_path):
     pushed = latest_artifact(store, "PushedModel")
     summary["pushed"] = bool(_custom(pushed, "pushed"))
     summary["pushed_model"] = _custom(pushed, "pushed_destination")
+    summary["example_request"] = None
+    examples = [
+        a for a in store.get_artifacts_by_type("Examples")
+        if os.path.isdir(os.path.join(a.uri, "Split-eval"))
+    ]
+    if summary["pushed"] and examples:
+        raw = min(examples, key=lambda a: a.id)  # ExampleGen's come first
+        summary["example_request"] = example_request(
+            raw.uri, results.get("columns", [])
+        )
     return summary
 
 
-def format_summary(summary):
+def _metric_text(name, value):
+    # Counts are whole numbers: `example_count 5091`, not 5091.0000.
+    if name.endswith("count") or name.startswith("num_"):
+        return f"{value:.0f}"
+    return f"{value:.4f}"
+
+
+def format_summary(summary, command_prefix=""):
+    """The summary as a person reads it.
+
+    Args:
+        summary: `summarize`'s dict (plus the CLI's `log_path`).
+        command_prefix: put before the commands shown (`./dev ` when the
+            run is inside the project's runtime).
+    """
     lines = ["", "Summary"]
     best = summary.get("best_trial")
     if best:
-        hps = {
-            k: v for k, v in best.items()
-            if k not in ("trial_id", "status", "score")
-        }
         lines.append(
-            f"  best trial:   {best['trial_id']} of {summary['trials']}, "
-            f"val_loss {best['score']:.4f}"
+            f"  best trial:     {best.get('trial_number', '?')} of "
+            f"{summary['trials']}, val_loss {best['score']:.4f}"
         )
-        lines.append(f"  hyperparameters: {json.dumps(hps, sort_keys=True)}")
+        lines.append("  hyperparameters: " + json.dumps(
+            best.get("hyperparameters", {}), sort_keys=True
+        ))
     for name, value in sorted(summary.get("metrics", {}).items()):
-        lines.append(f"  eval {name}: {value:.4f}")
-    if summary.get("report"):
-        lines.append(f"  search report: {summary['report']}")
-    lines.append(f"  blessed:      {'yes' if summary['blessed'] else 'no'}")
-    if not summary["blessed"]:
+        lines.append(f"  eval {name}: {_metric_text(name, value)}")
+    if summary["blessed"]:
+        why = "; ".join(summary.get("blessing_reasons") or [])
+        lines.append("  blessed:        yes" + (f": {why}" if why else ""))
+    else:
+        lines.append("  blessed:        no")
         for reason in summary.get("blessing_failures") or []:
             lines.append(f"    not blessed: {reason}")
     if summary["pushed"]:
-        lines.append(f"  pushed model: {summary['pushed_model']}")
+        lines.append(f"  pushed model:   {summary['pushed_model']}")
+        if summary.get("example_request"):
+            lines.append(
+                f"  call it:        {command_prefix}saved_model_cli run "
+                f"--dir {summary['pushed_model']} --tag_set serve "
+                "--signature_def serving_default --input_examples "
+                f"'{summary['example_request']}'"
+            )
     else:
-        lines.append("  pushed model: none (the model was not blessed)")
-    stages = summary.get("stage_seconds") or {}
-    if stages:
-        lines.append("  stage wall times (s): " + ", ".join(
-            f"{name} {seconds:.1f}" for name, seconds in stages.items()
-        ))
+        lines.append("  pushed model:   none (the model was not blessed)")
+    if summary.get("report"):
+        lines.append(
+            "  search report:  python3 -m webbrowser "
+            f"file://{summary['report']}"
+        )
+    if summary.get("tensorboard_logdir"):
+        lines.append(
+            f"  TensorBoard:    {command_prefix}tensorboard --logdir "
+            f"{summary['tensorboard_logdir']} --port 6006, then open "
+            "http://localhost:6006/#hparams"
+        )
+    # Each stage's seconds are on its own line above; the dict keeps them.
+    if summary.get("log_path"):
+        lines.append(f"  full log:       {summary['log_path']}")
     return "\n".join(lines)

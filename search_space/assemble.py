@@ -3,6 +3,7 @@
 from search_space import presets
 from search_space import tasks
 from search_space.automodel import AutoModel
+from search_space.blocks.applications import backbone_of_weights
 from search_space.heads import head_for
 from search_space.nodes import Input
 
@@ -41,12 +42,31 @@ def default_hypermodel(features, labels):
     modality = _modality(features)
     task = _TASKS.get((modality, labels[0].task))
     if len(labels) == 1 and task is not None:
-        return task(features, labels[0])
+        return task(
+            features, labels[0],
+            presets=presets.IMAGE + _pretrained_presets(features)
+            if modality == "image" else None,
+        )
     return AutoModel(
         inputs=[Input(f) for f in features],
         outputs=[head_for(label) for label in labels],
-        presets=_mixed_presets(features),
+        presets=_mixed_presets(features) + _pretrained_presets(features),
     )
+
+
+def _pretrained_presets(features):
+    """After the from-scratch presets: the backbone of the first image
+    input's local weights (none without weights)."""
+    for number, feature in enumerate(
+        [f for f in features if f.kind == "image"], start=1
+    ):
+        if feature.weights:
+            kind, _ = backbone_of_weights(feature.weights)
+            return [
+                {**preset, f"image_block_{number}/block_type": kind}
+                for preset in presets.IMAGE_PRETRAINED
+            ]
+    return []
 
 
 def _mixed_presets(features):

@@ -110,8 +110,10 @@ class AutoModel(keras_tuner.HyperModel):
                 f"optimizer must be one of {list(OPTIMIZERS)}. "
                 f"Received: optimizer={name!r}"
             )
+        # A float always: Keras's AdamW rejects weight_decay=None, and 0.0
+        # is an exact no-op for every optimizer.
         return OPTIMIZERS[name](
-            learning_rate=learning_rate, weight_decay=weight_decay or None
+            learning_rate=learning_rate, weight_decay=float(weight_decay)
         )
 
     def _batch_size(self, hp):

@@ -16,12 +16,16 @@ class FeatureSpec:
         shape: Per-example shape. Images use (height, width, channels).
         vocab_size: Categorical only: number of distinct integer ids,
             including the out-of-vocabulary id.
+        weights: Image only, optional: a local file of pretrained weights
+            for the image block's large backbone (the file's name says
+            which; see `blocks.applications.backbone_of_weights`).
     """
 
     name: str
     kind: str
     shape: tuple = (1,)
     vocab_size: int | None = None
+    weights: str | None = None
 
     def __post_init__(self):
         if self.kind not in FEATURE_KINDS:
@@ -35,6 +39,12 @@ class FeatureSpec:
             raise ValueError(
                 f"Categorical feature {self.name!r} needs a vocab_size. "
                 f"Received: vocab_size={self.vocab_size!r}"
+            )
+        if self.weights and self.kind != "image":
+            raise ValueError(
+                f"Only image features take pretrained weights. Received: "
+                f"weights={self.weights!r} for {self.kind} feature "
+                f"{self.name!r}"
             )
         if self.kind == "image" and len(self.shape) != 3:
             raise ValueError(

@@ -1,24 +1,27 @@
 """Hill-climbing oracle: presets first, then one-sub-module mutations."""
 
-import glob
 import hashlib
 import json
 import logging
+import math
 import os
 import random
 import re
-import tempfile
 import time
+import uuid
 
 import keras_tuner
 import numpy as np
 from keras_tuner.engine import hyperparameters as hp_module
+
+from search_space import storage
 
 LOGGER = logging.getLogger(__name__)
 # keras_tuner.engine.trial.TrialStatus values.
 RUNNING = "RUNNING"
 STOPPED = "STOPPED"
 IDLE = "IDLE"
+COMPLETED = "COMPLETED"
 # Written by `SearchTuner.run_trial` next to each trial's checkpoint.
 TRIAL_INFO_FILE = "trial_info.json"
 
@@ -72,12 +75,16 @@ def submodule_tree(hp_names):
 
 
 def selection_probabilities(sizes):
-    """P(pick sub-module i) = (1 / (n_i + 1)) / sum_j (1 / (n_j + 1)).
+    """P(pick sub-module i) = (1 / n_i) / sum_j (1 / n_j).
+
+    The paper (Jin et al., JMLR 2023, eq. 1-2) writes this as
+    p = softmax(logit(p_hat)) with p_hat_i = 1 / (n_i + 1); since
+    logit(1 / (n + 1)) = ln(1 / n), the softmax is proportional to 1 / n_i.
 
     Args:
         sizes: The number of hyperparameters n_i of each candidate.
     """
-    weights = 1.0 / (np.asarray(sizes, dtype=float) + 1.0)
+    weights = 1.0 / np.asarray(sizes, dtype=float)
     return weights / weights.sum()
 
 
@@ -110,28 +117,31 @@ def is_tunable(hp):
 
 def write_json_atomically(path, value):
     """Writes JSON so that a reader (or a resumed run) never sees half a
-    file: a temporary file in the same directory, then a rename."""
+    file: a temporary file in the same directory, then a rename.
+
+    The path may be a URL (`gs://...`): `storage` writes through
+    TensorFlow's filesystems and renames with the filesystem's own rename.
+    """
     directory = os.path.dirname(path) or "."
-    os.makedirs(directory, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=directory, suffix=".tmp")
+    storage.makedirs(directory)
+    # A unique name beside the target (mkstemp works on local disks only).
+    temporary = f"{path}.{uuid.uuid4().hex}.tmp"
     try:
-        with os.fdopen(handle, "w") as f:
-            json.dump(value, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temporary, path)
+        with storage.open_file(temporary, "w") as f:
+            f.write(json.dumps(value))
+        storage.replace(temporary, path)
     except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+        if storage.exists(temporary):
+            storage.remove(temporary)
         raise
 
 
 def read_json(path, default=None):
     """The JSON in `path`, or `default` ({}) when there is no such file."""
-    if not os.path.exists(path):
+    if not storage.exists(path):
         return {} if default is None else default
-    with open(path) as f:
-        return json.load(f)
+    with storage.open_file(path) as f:
+        return json.loads(f.read())
 
 
 def values_key(values):
@@ -146,13 +156,15 @@ class HillClimbingOracle(keras_tuner.Oracle):
     sub-module of them (`submodule_tree`: one hyperparameter, a layer, a
     block, the training settings or the whole model), plus any
     hyperparameter that the new values activate. Sub-module i is picked with
-    probability proportional to 1 / (n_i + 1), n_i its number of
-    hyperparameters, so small, local changes are the most frequent. A
-    configuration already tried, or over `max_model_size`, is re-drawn;
-    after `misses_per_widening` misses in a row the smallest sub-modules
-    stop being candidates, up to the whole model (a random draw). The search
-    only stops at `max_trials` or `time_limit`: if the space is exhausted a
-    random (repeated) configuration is run.
+    probability proportional to 1 / n_i, n_i its number of hyperparameters,
+    so small, local changes are the most frequent. Only trials that
+    completed with a finite score are parents; with none, the draw is
+    random. A configuration already tried, one over `max_model_size`, or one
+    that cannot be built (`model_size_fn` raises) is re-drawn, and the last
+    two are never offered again; after `misses_per_widening` misses in a row
+    the smallest sub-modules stop being candidates, up to the whole model (a
+    random draw). The search only stops at `max_trials` or `time_limit`: if
+    the space is exhausted a configuration trained before is repeated.
 
     Args:
         objective: As for `keras_tuner.Oracle`.
@@ -211,7 +223,9 @@ class HillClimbingOracle(keras_tuner.Oracle):
         self.trial_seconds = {}
         self._initial_index = 0
         self._seen = set()
+        # Rejected before training: over max_model_size, or failed to build.
         self._too_large = set()
+        self._unbuildable = set()
         # Seconds spent by earlier processes of a resumed search.
         self._elapsed_before = 0.0
         self._clock_start = None
@@ -274,8 +288,8 @@ class HillClimbingOracle(keras_tuner.Oracle):
             if trial_id in keep or trial.status in (RUNNING, IDLE):
                 continue
             trial_dir = os.path.join(self._project_dir, f"trial_{trial_id}")
-            for path in glob.glob(os.path.join(trial_dir, "checkpoint*")):
-                os.remove(path)
+            for path in storage.glob(os.path.join(trial_dir, "checkpoint*")):
+                storage.remove(path)
 
     def trial_info(self, trial_id):
         return read_json(
@@ -286,7 +300,7 @@ class HillClimbingOracle(keras_tuner.Oracle):
         """`trial 3/10  score 0.871 (best 0.884)  42 s  ETA 5 min  mutated:
         dense_block_1`."""
         finished = [t for t in self.trials.values() if t.status != RUNNING]
-        best = [t for t in self.get_best_trials(1) if t.score is not None]
+        best = [t for t in [self._best_trial(self.trials.values())] if t]
         seconds = self.trial_seconds.get(trial.trial_id, 0.0)
         mean = sum(self.trial_seconds.values()) / max(len(self.trial_seconds), 1)
         remaining = max(0, self.max_trials - len(finished))
@@ -356,15 +370,31 @@ class HillClimbingOracle(keras_tuner.Oracle):
 
     def _acceptable(self, values):
         key = values_key(values)
-        if key in self._seen or key in self._too_large:
+        if key in self._seen or self._rejected(key):
             return False
-        if self.max_model_size and self.model_size_fn is not None:
+        if self.model_size_fn is None:
+            return True
+        # Building it here (the tuner's model_size_fn builds the model)
+        # turns a configuration that cannot be built into a re-draw instead
+        # of a failed trial that counts towards keras-tuner's limit of
+        # consecutive failures and can stop the search.
+        try:
             size = self.model_size_fn(values)
-            if size > self.max_model_size:
-                LOGGER.info("Skipping a model of %d parameters.", size)
-                self._too_large.add(key)
-                return False
+        except Exception as error:  # noqa: BLE001 (any build error)
+            LOGGER.info(
+                "Skipping a configuration that cannot be built: %s",
+                _first_line(error),
+            )
+            self._unbuildable.add(key)
+            return False
+        if self.max_model_size and size > self.max_model_size:
+            LOGGER.info("Skipping a model of %d parameters.", size)
+            self._too_large.add(key)
+            return False
         return True
+
+    def _rejected(self, key):
+        return key in self._too_large or key in self._unbuildable
 
     def _finished_parents(self, index):
         """Trials whose best the next mutation starts from, or None while
@@ -385,6 +415,9 @@ class HillClimbingOracle(keras_tuner.Oracle):
         # Widening steps: each drops the smallest remaining sub-modules.
         sizes = sorted({len(members) for members in tree.values()})
         values = None
+        # Exhausted: repeat a configuration that was trained before, never
+        # one rejected as too large or unbuildable.
+        fallback = base if best else None
         max_misses = self.misses_per_widening * (len(sizes) + 4)
         for misses in range(max_misses):
             level = misses // self.misses_per_widening
@@ -394,6 +427,8 @@ class HillClimbingOracle(keras_tuner.Oracle):
                 picked = pick_submodule(tree, rng, min_size=sizes[level])
                 members = set(tree[picked])
             values = self._resample(base, members, rng)
+            if fallback is None and values_key(values) in self._seen:
+                fallback = values
             if self._acceptable(values):
                 if best:
                     self.submodule_counts[picked] = (
@@ -401,12 +436,33 @@ class HillClimbingOracle(keras_tuner.Oracle):
                     )
                     return values, f"mutated: {picked}"
                 return values, "random"
+        if fallback is None:
+            raise keras_tuner.errors.FatalError(
+                "No configuration of the search space can be trained: every "
+                "one drawn was over max_model_size="
+                f"{self.max_model_size} parameters or failed to build. "
+                "Raise max_model_size or narrow the search space."
+            )
         LOGGER.warning("Search space exhausted; repeating a configuration.")
-        return values, "random (space exhausted)"
+        return dict(fallback), "repeated (space exhausted)"
+
+    def completed_trials(self, candidates=None):
+        """Trials that finished with a finite score: the only parents.
+
+        keras-tuner's `get_best_trials` pads its ranking with failed and
+        unscored trials; a mutation of those would start from nothing.
+        """
+        candidates = self.trials.values() if candidates is None else candidates
+        return [
+            t for t in candidates
+            if t.status == COMPLETED
+            and t.score is not None
+            and math.isfinite(float(t.score))
+        ]
 
     def _best_trial(self, candidates):
         # Ties go to the earliest trial: reloaded trials come in file order.
-        ids = {t.trial_id for t in candidates}
+        ids = {t.trial_id for t in self.completed_trials(candidates)}
         ranked = [
             t for t in self.get_best_trials(len(self.trials))
             if t.trial_id in ids
@@ -470,6 +526,7 @@ class HillClimbingOracle(keras_tuner.Oracle):
                 "trial_seconds": self.trial_seconds,
                 "seen": sorted(self._seen),
                 "too_large": sorted(self._too_large),
+                "unbuildable": sorted(self._unbuildable),
             }
         )
         return state
@@ -488,6 +545,7 @@ class HillClimbingOracle(keras_tuner.Oracle):
         self._clock_start = None
         self._seen = set(state["seen"])
         self._too_large = set(state["too_large"])
+        self._unbuildable = set(state.get("unbuildable", []))
 
     # Atomic writes: a node killed mid-write leaves the previous state, which
     # a resumed search can trust.
@@ -497,6 +555,11 @@ class HillClimbingOracle(keras_tuner.Oracle):
     def _save_trial(self, trial):
         path = os.path.join(self._get_trial_dir(trial.trial_id), "trial.json")
         write_json_atomically(path, trial.get_state())
+
+
+def _first_line(error):
+    text = f"{type(error).__name__}: {error}".strip()
+    return (text.splitlines() or [text])[0][:300]
 
 
 def _duration(seconds):

@@ -37,26 +37,67 @@ STRUCTURED_DATA = [
 ]
 
 IMAGE = [
-    # 1. Small conv net without augmentation: seconds per epoch, a floor
-    #    every other configuration has to beat.
-    {"image_block_1/block_type": "conv", "image_block_1/augment": False},
-    # 2. ResNet50 v2 with flips/zoom augmentation: strong general-purpose
-    #    backbone; augmentation offsets its capacity on small datasets.
+    # All three train from scratch: no weights are downloaded, and large
+    # backbones (IMAGE_PRETRAINED) only join when local weights are given.
+    # 1. Small conv net without augmentation: seconds per epoch on CPUs,
+    #    a floor every other configuration has to beat.
     {
-        "image_block_1/block_type": "resnet",
-        "image_block_1/resnet_block/version": "resnet50_v2",
+        "image_block_1/block_type": "conv",
+        "image_block_1/augment": False,
+        "image_block_1/conv_block/kernel_size": 3,
+        "image_block_1/conv_block/num_blocks": 2,
+        "image_block_1/conv_block/num_layers": 1,
+        "image_block_1/conv_block/filters_0": 32,
+        "image_block_1/conv_block/filters_1": 64,
+        "image_block_1/conv_block/max_pooling": True,
+        "image_block_1/conv_block/separable": False,
+        "image_block_1/conv_block/dropout": 0.25,
+        # Flatten keeps where a stroke is; on small images global pooling
+        # threw that away (digits, 15 epochs: 0.97 vs 0.86 held out).
+        "image_block_1/spatial_reduction/reduction_type": "flatten",
+        "training/learning_rate": 1e-3,
+    },
+    # 2. The same net with small shifts, rotations and zooms: more robust
+    #    on small datasets where the net would memorise pixel positions.
+    #    No flips: they change the meaning of digits and text.
+    {
+        "image_block_1/block_type": "conv",
         "image_block_1/augment": True,
-        "image_block_1/image_augmentation/horizontal_flip": True,
+        "image_block_1/image_augmentation/horizontal_flip": False,
+        "image_block_1/image_augmentation/vertical_flip": False,
+        "image_block_1/image_augmentation/translation_factor": 0.1,
+        "image_block_1/image_augmentation/rotation_factor": 0.1,
         "image_block_1/image_augmentation/zoom_factor": 0.1,
+        "image_block_1/image_augmentation/contrast_factor": 0.0,
+        "image_block_1/conv_block/kernel_size": 3,
+        "image_block_1/conv_block/num_blocks": 2,
+        "image_block_1/conv_block/num_layers": 2,
+        "image_block_1/conv_block/filters_0": 32,
+        "image_block_1/conv_block/filters_1": 64,
+        "image_block_1/conv_block/max_pooling": True,
+        "image_block_1/conv_block/separable": False,
+        "image_block_1/conv_block/dropout": 0.25,
+        "image_block_1/spatial_reduction/reduction_type": "flatten",
+        "training/learning_rate": 1e-3,
     },
-    # 3. EfficientNet-B0 with AdamW: best accuracy per parameter of the
-    #    backbones, for when the budget allows a heavier trial.
+    # 3. A small residual net (two stages, batch norm): deeper features at
+    #    the cost of a few conv nets' time.
     {
-        "image_block_1/block_type": "efficientnet",
-        "image_block_1/efficientnet_block/version": "b0",
-        "training/optimizer": "adamw",
-        "training/weight_decay": 1e-4,
+        "image_block_1/block_type": "residual",
+        "image_block_1/augment": False,
+        "image_block_1/residual_block/num_stages": 2,
+        "image_block_1/residual_block/units_per_stage": 1,
+        "image_block_1/residual_block/filters": 32,
+        "image_block_1/residual_block/dropout": 0.25,
+        "image_block_1/spatial_reduction/reduction_type": "flatten",
+        "training/learning_rate": 1e-3,
     },
+]
+
+# Tried after IMAGE when the user gives local weights (`--image-weights`):
+# the backbone the weights belong to, fine-tuned with a small step.
+IMAGE_PRETRAINED = [
+    {"training/learning_rate": 1e-4, "image_block_1/augment": False},
 ]
 
 TEXT = [

@@ -18,6 +18,7 @@ import keras
 import keras_tuner
 
 from search_space import oracle as oracle_lib
+from search_space import storage
 from search_space.oracle import HillClimbingOracle
 
 LOGGER = logging.getLogger(__name__)
@@ -59,13 +60,22 @@ class TrialDiverged(keras_tuner.errors.FailedTrialError):
 
 
 class _TrialRecorder(keras.callbacks.Callback):
-    """Counts epochs, takes the parameter count, watches for NaN losses."""
+    """Counts epochs, finds the best one, takes the parameter count, watches
+    for NaN losses.
 
-    def __init__(self):
+    The best epoch (1-based, of `monitor`) is how long the final model
+    trains when it is refit: the trial's own early-stopping point.
+    """
+
+    def __init__(self, monitor=None, direction="min"):
         super().__init__()
         self.epochs = 0
         self.parameter_count = None
         self.diverged_at = None
+        self.monitor = monitor
+        self.sign = 1.0 if direction == "min" else -1.0
+        self.best_epoch = None
+        self._best_value = math.inf
 
     def __deepcopy__(self, memo):
         # keras-tuner deep-copies a trial's callbacks; the tuner must read
@@ -77,6 +87,11 @@ class _TrialRecorder(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.epochs = epoch + 1
+        value = (logs or {}).get(self.monitor)
+        if value is not None and math.isfinite(float(value)):
+            if self.sign * float(value) < self._best_value:
+                self._best_value = self.sign * float(value)
+                self.best_epoch = epoch + 1
         loss = (logs or {}).get("loss")
         if loss is not None and not math.isfinite(float(loss)):
             self.diverged_at = epoch + 1
@@ -218,7 +233,9 @@ class SearchTuner(keras_tuner.Tuner):
         keras.backend.clear_session()
         gc.collect()
         keras.utils.set_random_seed(self.trial_seed(trial))
-        recorder = _TrialRecorder()
+        recorder = _TrialRecorder(
+            self.oracle.objective.name, self.oracle.objective.direction
+        )
         callbacks = list(kwargs.get("callbacks") or [])
         has_early_stopping = any(
             isinstance(c, keras.callbacks.EarlyStopping) for c in callbacks
@@ -237,6 +254,7 @@ class SearchTuner(keras_tuner.Tuner):
             fit_kwargs["batch_size"] = batch_size
         results = super().run_trial(trial, *args, **fit_kwargs)
         info["epochs"] = recorder.epochs
+        info["best_epoch"] = recorder.best_epoch
         info["parameter_count"] = recorder.parameter_count
         info["batch_size"] = batch_size or self._searched_batch_size(trial)
         requested = kwargs.get("epochs")
@@ -261,17 +279,19 @@ class SearchTuner(keras_tuner.Tuner):
 
     def _record_attempt(self, trial):
         # One line per start: shows which trials a resumed search re-ran.
+        # Appends are atomic on a local disk (parallel workers share the
+        # file); TensorFlow's GCS filesystem emulates them by rewriting.
         path = os.path.join(self.project_dir, ATTEMPTS_FILE)
-        with open(path, "a") as f:
+        with storage.open_file(path, "a") as f:
             f.write(f"{trial.trial_id} {self.tuner_id} {time.time():.3f}\n")
 
     def trial_attempts(self):
         """{trial_id: number of times a run of it started}."""
         path = os.path.join(self.project_dir, ATTEMPTS_FILE)
         counts = {}
-        if os.path.exists(path):
-            with open(path) as f:
-                for line in f:
+        if storage.exists(path):
+            with storage.open_file(path) as f:
+                for line in f.read().splitlines():
                     trial_id = line.split()[0]
                     counts[trial_id] = counts.get(trial_id, 0) + 1
         return counts

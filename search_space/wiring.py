@@ -39,6 +39,8 @@ def connect_default_blocks(inputs, heads):
     for kind in ("text", "image"):
         for number, node in enumerate(_of_kind(inputs, kind), start=1):
             block = MODALITY_BLOCKS[kind](name=f"{kind}_block_{number}")
+            if kind == "image":
+                block.weights = node.feature.weights
             branches.append(block(node))
     if len(branches) > 1:
         merged = Merge(name="merge_1")(branches)

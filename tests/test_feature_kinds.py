@@ -48,7 +48,7 @@ def test_every_rule_names_its_reason():
     assert kinds["same"][0] == "excluded" and "constant" in kinds["same"][1]
     assert kinds["empty"] == ("excluded", "no values")
     assert kinds["price"] == ("numerical", "float")
-    assert kinds["photo"][0] == "excluded" and "image" in kinds["photo"][1]
+    assert kinds["photo"][0] == "image" and "TFDV" in kinds["photo"][1]
 
 
 def test_overrides_win():

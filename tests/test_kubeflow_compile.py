@@ -72,7 +72,8 @@ def test_kfp_loads_it_as_a_component(compiled):
     component = kfp_components.load_component_from_file(path)
     assert component.name == "taxi-automl"
     assert set(component.component_spec.inputs) == {
-        "data_root", "max_trials", "time_limit_seconds",
+        "data_root", "max_trials", "time_limit_seconds", "epochs", "seed",
+        "warm_start",
     }
     assert "kubernetes" in component.platform_spec.platforms
 
@@ -209,3 +210,88 @@ def test_retraining_inputs_come_from_resolver_tasks(compiled):
         spec, baseline["taskOutputArtifact"]["producerTask"])
     assert 'schema_title="tfx.Model"' in resolver["resolver"][
         "outputArtifactQueries"]["model"]["filter"]
+
+
+RESOLVER_SCOPE = (
+    'metadata.autokeras_tfx_scope.string_value='
+    '"taxi-automl/payment_type/classification"'
+)
+
+
+def _resolver_filters(spec):
+    filters = {}
+    for label, executor in spec["deploymentSpec"]["executors"].items():
+        for key, query in executor.get("resolver", {}).get(
+            "outputArtifactQueries", {}
+        ).items():
+            filters[(label, key)] = query["filter"]
+    return filters
+
+
+def test_resolver_queries_stay_in_their_pipeline(compiled):
+    """Each resolver query asks for this pipeline's scope, and every
+    artifact they choose from is written with it (KFP copies an output
+    definition's metadata onto the artifact it creates)."""
+    _, (spec, _) = compiled
+    filters = _resolver_filters(spec)
+    assert filters == {
+        ("latest_tuner_results_resolver_executor", "tuner_results"):
+            'schema_title="tfx.TunerResults" AND state=LIVE AND '
+            + RESOLVER_SCOPE,
+        ("latest_blessed_model_resolver-model-blessing-resolver_executor",
+         "model_blessing"):
+            'schema_title="tfx.ModelBlessing" AND state=LIVE AND '
+            "metadata.blessed.number_value=1 AND " + RESOLVER_SCOPE,
+        ("latest_blessed_model_resolver-model-resolver_executor", "model"):
+            'schema_title="tfx.Model" AND state=LIVE AND '
+            "name=\"{{$.inputs.artifacts['input'].metadata"
+            "['current_model_id']}}\" AND " + RESOLVER_SCOPE,
+    }
+    tasks = spec["root"]["dag"]["tasks"]
+    for task, output in (("AutoKerasTuner", "tuner_results"),
+                         ("Trainer", "model"), ("Evaluator", "blessing")):
+        component = spec["components"][tasks[task]["componentRef"]["name"]]
+        assert component["outputDefinitions"]["artifacts"][output][
+            "metadata"] == {
+                "autokeras_tfx_scope": "taxi-automl/payment_type/classification"
+            }
+
+
+def test_another_pipeline_or_label_gets_another_scope(tmp_path):
+    other = kubeflow_runner.create_kubeflow_pipeline(
+        pipeline_name="taxi-automl",
+        data_root="gs://bucket/data",
+        transform_config=feature_kinds.TransformConfig(
+            label="fare", task=feature_kinds.REGRESSION
+        ),
+        serving_model_dir="gs://bucket/serving",
+        settings=SETTINGS,
+    )
+    path = kubeflow_runner.compile_pipeline(
+        str(tmp_path / "fare.yaml"), other, SETTINGS
+    )
+    spec = next(yaml.safe_load_all(open(path)))
+    for query in _resolver_filters(spec).values():
+        assert query.endswith(
+            'metadata.autokeras_tfx_scope.string_value='
+            '"taxi-automl/fare/regression"'
+        ), query
+
+
+def test_seed_epochs_and_warm_start_are_run_time_parameters(tmp_path):
+    path = compile_to(
+        tmp_path / "p.yaml", tuner_epochs=3, seed=7, warm_start=False
+    )
+    spec = next(yaml.safe_load_all(open(path)))
+    parameters = spec["root"]["inputDefinitions"]["parameters"]
+    tuner_inputs = spec["root"]["dag"]["tasks"]["AutoKerasTuner"][
+        "inputs"]["parameters"]
+    for name, default in (("epochs", 3), ("seed", 7), ("warm_start", 0)):
+        assert parameters[name]["parameterType"] == "NUMBER_INTEGER"
+        assert parameters[name]["defaultValue"] == default
+        assert parameters[name]["isOptional"] is True
+        assert tuner_inputs[name] == {"componentInputParameter": name}
+    # The warm-start resolver is compiled in whatever the default: a run
+    # switches it on or off.
+    assert "warmup" in spec["root"]["dag"]["tasks"]["AutoKerasTuner"][
+        "inputs"]["artifacts"]

@@ -105,3 +105,18 @@ def test_evaluator_blessed_and_pusher_pushed(finished):
     versions = os.listdir(root / "serving")
     assert len(versions) == 1
     assert os.path.isfile(root / "serving" / versions[0] / "saved_model.pb")
+
+
+def test_tuner_wrote_the_report_files_at_their_uris(finished):
+    # KFP 2's UI reads the file AT a system.HTML / system.Markdown
+    # artifact's URI (tests/test_report_artifacts.py renders it).
+    _, launcher = finished
+    html_uri = only_uri(launcher, "AutoKerasTuner", "report_html")
+    markdown_uri = only_uri(launcher, "AutoKerasTuner", "report_markdown")
+    assert os.path.isfile(html_uri) and os.path.isfile(markdown_uri)
+    with open(html_uri, encoding="utf-8") as f:
+        assert f.read().startswith("<!DOCTYPE html>")
+    with open(markdown_uri, encoding="utf-8") as f:
+        assert "## Trials" in f.read()
+    results = only_uri(launcher, "AutoKerasTuner", "tuner_results")
+    assert "mlpipeline-ui-metadata.json" not in os.listdir(results)

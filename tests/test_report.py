@@ -1,7 +1,6 @@
 """The search report: content, escaping, edge cases and a real browser."""
 
 import html.parser
-import json
 import os
 import shutil
 import struct
@@ -132,7 +131,8 @@ def test_html_lists_every_trial_and_highlights_the_best(results):
 def test_html_shows_summary_origin_messages_and_architecture(results):
     page = report.render_html(results)
     for text in (
-        "Best configuration — trial 0003",
+        # Trial id "0003" is the fourth trial: people read 1-based numbers.
+        "Best configuration — trial 4",
         "0.5200",
         "out of memory at batch 64; retried with 32",
         "diverged: NaN loss at epoch 2",
@@ -219,9 +219,9 @@ def test_all_failed_says_so(results):
 def test_markdown_summary(results):
     markdown = report.render_markdown(results)
     assert (
-        "**Best trial 0003**: val_loss = 0.5200 (lower is better)" in markdown
+        "**Best trial 4**: val_loss = 0.5200 (lower is better)" in markdown
     )
-    assert "| **0003** ★ | mutated: dense_block_1 | 0.5200 |" in markdown
+    assert "| **4** ★ | mutated: dense_block_1 | 0.5200 |" in markdown
     assert "`&lt;script&gt;alert(1)&lt;/script&gt;`" in markdown
     assert "out of memory at batch 64; retried with 32" in markdown
     assert "7 trials (4 completed, 1 failed, 2 stopped)" in markdown
@@ -229,31 +229,57 @@ def test_markdown_summary(results):
     assert len(markdown.splitlines()) < 40
 
 
-def test_write_report_writes_three_files_atomically(results, tmp_path):
-    paths = report.write_report(results, str(tmp_path / "report"))
-    names = sorted(os.listdir(tmp_path / "report"))
-    assert names == ["mlpipeline-ui-metadata.json", "report.html", "report.md"]
-    with open(paths["kfp_ui_metadata"], encoding="utf-8") as f:
-        outputs = json.load(f)["outputs"]
-    assert [o["type"] for o in outputs] == ["web-app", "markdown"]
-    assert all(o["storage"] == "inline" for o in outputs)
+def test_write_report_writes_both_files_and_the_artifact_files(
+    results, tmp_path
+):
+    # The local TFX launcher makes every output URI a directory first.
+    html_uri = tmp_path / "report_html" / "7"
+    html_uri.mkdir(parents=True)
+    markdown_uri = tmp_path / "report_markdown" / "7"
+    paths = report.write_report(
+        results, str(tmp_path / "report"), str(html_uri), str(markdown_uri)
+    )
+    # No temporary files left, and no v1 mlpipeline-ui-metadata.json.
+    assert sorted(os.listdir(tmp_path / "report")) == [
+        "report.html", "report.md"
+    ]
+    assert html_uri.is_file() and markdown_uri.is_file()
     with open(paths["html"], encoding="utf-8") as f:
-        assert outputs[0]["source"] == f.read()
+        assert html_uri.read_text(encoding="utf-8") == f.read()
     with open(paths["markdown"], encoding="utf-8") as f:
-        assert outputs[1]["source"] == f.read()
+        assert markdown_uri.read_text(encoding="utf-8") == f.read()
+    assert html_uri.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert "## Best hyperparameters" in markdown_uri.read_text(encoding="utf-8")
 
 
-def test_kfp_ui_metadata_accepts_path_content_or_results(results, tmp_path):
-    paths = report.write_report(results, str(tmp_path))
-    from_path = report.kfp_ui_metadata(paths["html"])
-    from_results = report.kfp_ui_metadata(results)
-    assert from_path == from_results
-    content_only = report.kfp_ui_metadata("<p>hi</p>")
-    assert content_only == {
-        "outputs": [
-            {"type": "web-app", "storage": "inline", "source": "<p>hi</p>"}
-        ]
-    }
+def test_write_report_refuses_a_directory_of_files(results, tmp_path):
+    taken = tmp_path / "report_html"
+    taken.mkdir()
+    (taken / "other.txt").write_text("not ours")
+    with pytest.raises(ValueError, match="already holds files"):
+        report.write_report(results, str(tmp_path / "r"), str(taken))
+    assert (taken / "other.txt").read_text() == "not ours"
+
+
+def test_write_report_on_a_non_local_filesystem(results):
+    # TensorFlow's in-process ram:// filesystem stands in for gs://.
+    import tensorflow as tf
+
+    root = "ram://report_test"
+    paths = report.write_report(
+        results, f"{root}/tuner_results", f"{root}/report_html",
+        f"{root}/report_markdown",
+    )
+    assert sorted(tf.io.gfile.listdir(f"{root}/tuner_results")) == [
+        "report.html", "report.md"
+    ]
+    for key in ("html", "html_artifact", "markdown", "markdown_artifact"):
+        assert paths[key].startswith("ram://")
+        assert not tf.io.gfile.isdir(paths[key])
+    with tf.io.gfile.GFile(paths["html_artifact"]) as f:
+        assert f.read() == report.render_html(results)
+    assert not os.path.exists("ram:"), "wrote to a local ram: directory"
+    tf.io.gfile.rmtree(root)
 
 
 def _png_size(data):
@@ -317,7 +343,7 @@ def test_browser_renders_report(results, tmp_path):
         f"trial-{t['trial_id']}" for t in results["trials"]
     )
     assert "best" in dom.rows["trial-0003"]
-    assert "Best configuration — trial 0003" in proc.stdout
+    assert "Best configuration — trial 4" in proc.stdout
 
     png = _screenshot(paths["html"], tmp_path / "report.png", profile)
     assert _png_size(png) == (1280, 2000)

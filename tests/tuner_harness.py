@@ -27,6 +27,11 @@ def transform_outputs(pipeline_output):
 
 def request(pipeline_output, output_dir, warmup_uri=None, **settings):
     examples, graph = transform_outputs(pipeline_output)
+    return request_for(examples, graph, output_dir, warmup_uri, **settings)
+
+
+def request_for(examples, graph, output_dir, warmup_uri=None, **settings):
+    """A request on the given Transform outputs (any filesystem)."""
     properties = {
         spec.MAX_TRIALS_KEY: 4,
         spec.TIME_LIMIT_SECONDS_KEY: 0,
@@ -54,11 +59,22 @@ def outputs(output_dir):
     )
 
 
+def report_outputs(output_dir):
+    """(report_html URI, report_markdown URI) under `output_dir`."""
+    return (
+        os.path.join(str(output_dir), "report_html"),
+        os.path.join(str(output_dir), "report_markdown"),
+    )
+
+
 def run(req):
-    """Executor.Do with artifacts at the request's URIs."""
+    """Executor.Do with artifacts at the request's URIs (any filesystem
+    TFX's fileio knows: local, ram://, gs://)."""
+    from tfx.dsl.io import fileio
     from tfx.types import standard_artifacts
 
     from components import executor
+    from components import report_artifacts
 
     def artifact(cls, uri):
         item = cls()
@@ -66,8 +82,10 @@ def run(req):
         return [item]
 
     best_uri, results_uri = outputs(req["output_dir"])
-    for uri in (best_uri, results_uri):
-        os.makedirs(uri, exist_ok=True)
+    html_uri, markdown_uri = report_outputs(req["output_dir"])
+    # As TFX's launcher does: every output URI exists as a directory.
+    for uri in (best_uri, results_uri, html_uri, markdown_uri):
+        fileio.makedirs(uri)
     input_dict = {
         spec.EXAMPLES_KEY: artifact(
             standard_artifacts.Examples, req["examples"]
@@ -88,10 +106,14 @@ def run(req):
         spec.TUNER_RESULTS_KEY: artifact(
             standard_artifacts.TunerResults, results_uri
         ),
+        spec.REPORT_HTML_KEY: artifact(report_artifacts.HTML, html_uri),
+        spec.REPORT_MARKDOWN_KEY: artifact(
+            report_artifacts.Markdown, markdown_uri
+        ),
     }
     executor.Executor().Do(input_dict, output_dict, req["exec_properties"])
-    with open(os.path.join(results_uri, "search_results.json")) as f:
-        return json.load(f)
+    with fileio.open(os.path.join(results_uri, "search_results.json")) as f:
+        return json.loads(f.read())
 
 
 if __name__ == "__main__":

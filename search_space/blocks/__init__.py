@@ -11,6 +11,7 @@ from search_space.blocks.image import ImageAugmentation
 from search_space.blocks.image import ImageBlock
 from search_space.blocks.reduction import SpatialReduction
 from search_space.blocks.reduction import TemporalReduction
+from search_space.blocks.residual import ResidualBlock
 from search_space.blocks.sequence import Embedding
 from search_space.blocks.sequence import RNNBlock
 from search_space.blocks.sequence import TransformerBlock
@@ -36,6 +37,7 @@ BUILTIN_BLOCKS = {
         RNNBlock,
         RegressionHead,
         ResNetBlock,
+        ResidualBlock,
         SpatialReduction,
         StructuredDataBlock,
         TemporalReduction,

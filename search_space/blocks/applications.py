@@ -24,7 +24,10 @@ _EFFICIENTNETS = {
 class _Application(Block):
     """A `keras.applications` backbone without its classification top.
 
-    Inputs smaller than the backbone's minimum size are resized up.
+    Inputs arrive as pixels in [0, 255] (`ImageBlock` scales them) and
+    get the backbone's own input preprocessing (`preprocess`), the one its
+    pretrained weights were trained with. Inputs smaller than the
+    backbone's minimum size are resized up.
 
     Args:
         version: Which variant; searched among `VERSIONS` if None.
@@ -56,6 +59,7 @@ class _Application(Block):
             output = keras.layers.Conv2D(3, 1, name=self.layer_name("to_rgb"))(
                 output
             )
+        output = self.preprocess(output, version)
         backbone = self.VERSIONS[version](
             include_top=False,
             weights=_checked_weights(self.weights),
@@ -63,6 +67,10 @@ class _Application(Block):
             name=self.layer_name(version),
         )
         return backbone(output)
+
+    def preprocess(self, tensor, version):
+        """[0, 255] pixels -> what the backbone expects (identity here)."""
+        return tensor
 
     def _version(self, hp):
         if len(self.VERSIONS) == 1:
@@ -97,10 +105,59 @@ def _checked_weights(weights):
     return weights
 
 
+def _to_minus_one_one(block, tensor):
+    # keras.applications' "tf" mode: [0, 255] -> [-1, 1].
+    return keras.layers.Rescaling(
+        1.0 / 127.5, offset=-1.0, name=block.layer_name("to_unit_range")
+    )(tensor)
+
+
+def backbone_of_weights(path):
+    """(block type, version) the weights file belongs to, from its name.
+
+    Keras names its application weight files after the model
+    ("efficientnetb0_notop.h5", "resnet50v2_weights_..._notop.h5",
+    "xception_weights_..._notop.h5"); a file renamed beyond recognition
+    is refused, since loading it into another backbone fails obscurely.
+    """
+    name = os.path.basename(str(path)).lower().replace("-", "_")
+    compact = name.replace("_", "")
+    for version in sorted(_EFFICIENTNETS, reverse=True):
+        if f"efficientnet{version}" in compact:
+            return "efficientnet", version
+    for version in sorted(_RESNETS, key=len, reverse=True):
+        if version.replace("_", "") in compact:
+            return "resnet", version
+    if "xception" in compact:
+        return "xception", "xception"
+    raise ValueError(
+        "Cannot tell which backbone the weights file is for from its name. "
+        "Name it as Keras does, e.g. efficientnetb0_notop.h5, "
+        "resnet50v2_weights_tf_dim_ordering_tf_kernels_notop.h5 or "
+        f"xception_weights_tf_dim_ordering_tf_kernels_notop.h5. "
+        f"Received: weights={path!r}"
+    )
+
+
 class ResNetBlock(_Application):
     __doc__ = _Application.__doc__
     VERSIONS = _RESNETS
     DEFAULT = "resnet50"
+
+    def preprocess(self, tensor, version):
+        if version.endswith("_v2"):
+            return _to_minus_one_one(self, tensor)
+        # v1's "caffe" mode: RGB -> BGR, minus the ImageNet channel means
+        # (a gray image, only from scratch, loses their mean).
+        if tensor.shape[-1] != 3:
+            return keras.layers.Rescaling(
+                1.0, offset=-114.8, name=self.layer_name("imagenet_means")
+            )(tensor)
+        tensor = keras.ops.flip(tensor, axis=-1)
+        return keras.layers.Normalization(
+            mean=[103.939, 116.779, 123.68], variance=[1.0, 1.0, 1.0],
+            name=self.layer_name("imagenet_means"),
+        )(tensor)
 
 
 class XceptionBlock(_Application):
@@ -109,8 +166,13 @@ class XceptionBlock(_Application):
     DEFAULT = "xception"
     MIN_SIZE = 71
 
+    def preprocess(self, tensor, version):
+        return _to_minus_one_one(self, tensor)
+
 
 class EfficientNetBlock(_Application):
+    # Keras's EfficientNet rescales and normalizes inside its own model:
+    # it takes [0, 255] pixels as they are (no second rescaling here).
     __doc__ = _Application.__doc__
     VERSIONS = _EFFICIENTNETS
     DEFAULT = "b0"

@@ -7,11 +7,14 @@ from search_space.block import Block
 from search_space.block import choice
 from search_space.block import conditional_on
 from search_space.block import is_searched
+from search_space.block import possible_values
 from search_space.block import resolve
 from search_space.blocks.applications import EfficientNetBlock
 from search_space.blocks.applications import ResNetBlock
 from search_space.blocks.applications import XceptionBlock
+from search_space.blocks.applications import backbone_of_weights
 from search_space.blocks.reduction import SpatialReduction
+from search_space.blocks.residual import ResidualBlock
 
 
 class ImageAugmentation(Block):
@@ -146,10 +149,16 @@ class ConvBlock(Block):
             keras.layers.SeparableConv2D if separable else keras.layers.Conv2D
         )
         output = inputs[0]
+        # Every stack's filters are registered (conditionally) so the space
+        # is complete, and a mutation of an unused stack's filters is a
+        # duplicate rather than a wasted trial.
+        block_choices = possible_values(self.num_blocks, [1, 2, 3])
+        all_filters = [
+            self._stack_filters(hp, b, block_choices)
+            for b in range(max(block_choices))
+        ]
         for b in range(num_blocks):
-            filters = choice(
-                hp, f"filters_{b}", self.filters, [16, 32, 64, 128, 256], 32
-            )
+            filters = all_filters[b]
             for i in range(num_layers):
                 output = conv(
                     filters,
@@ -176,6 +185,16 @@ class ConvBlock(Block):
                 )(output)
         return output
 
+    def _stack_filters(self, hp, index, block_choices):
+        # Only active while num_blocks > index.
+        deeper = [n for n in block_choices if n > index]
+        searched = is_searched(self.num_blocks)
+        with conditional_on(hp, "num_blocks", deeper, searched):
+            return choice(
+                hp, f"filters_{index}", self.filters,
+                [16, 32, 64, 128, 256], 32,
+            )
+
     def get_config(self):
         return self.serialized_args(
             kernel_size=self.kernel_size,
@@ -189,24 +208,38 @@ class ConvBlock(Block):
 
 
 class ImageBlock(Block):
-    """Scales pixels, optionally augments, runs one backbone and reduces.
+    """Optionally augments, scales pixels, runs one backbone and reduces.
+
+    Pixels are scaled once, for the backbone chosen: the from-scratch nets
+    ("conv", "residual") see [0, 1]; the `keras.applications` backbones get
+    [0, 255] and apply their own input preprocessing (EfficientNet rescales
+    inside its model, ResNet v1 subtracts the ImageNet means, ResNet v2 and
+    Xception scale to [-1, 1]), which their pretrained weights expect.
 
     Args:
-        block_type: "conv", "resnet", "xception" or "efficientnet";
-            searched if None.
+        block_type: "conv", "residual", "resnet", "xception" or
+            "efficientnet"; searched if None.
         augment: Whether to add an `ImageAugmentation`; searched if None.
-        pixel_scale: Inputs are divided by it (255 for uint8 pixels); use
-            1.0 for inputs already in [0, 1].
-        weights: Optional local weights file for the pretrained backbones.
+        pixel_scale: The inputs' maximum pixel value (255 for uint8
+            pixels; 1.0 for inputs already in [0, 1]).
+        weights: Optional local weights file of one large backbone; its
+            name says which (`backbone_of_weights`). That backbone then
+            joins the searched `block_type`s, with these weights.
+        large_backbones: Whether a searched `block_type` includes all the
+            large backbones (randomly initialised except the one `weights`
+            is for). None: only the one of `weights`, if any (from scratch
+            they need far more data and time than a small net).
         name: Block name.
     """
 
     BACKBONES = {
         "conv": ConvBlock,
+        "residual": ResidualBlock,
         "resnet": ResNetBlock,
         "xception": XceptionBlock,
         "efficientnet": EfficientNetBlock,
     }
+    FROM_SCRATCH = ("conv", "residual")
 
     def __init__(
         self,
@@ -214,6 +247,7 @@ class ImageBlock(Block):
         augment=None,
         pixel_scale=255.0,
         weights=None,
+        large_backbones=None,
         name=None,
     ):
         super().__init__(name=name)
@@ -221,11 +255,26 @@ class ImageBlock(Block):
         self.augment = augment
         self.pixel_scale = pixel_scale
         self.weights = weights
+        self.large_backbones = large_backbones
+
+    def searched_backbones(self):
+        """The `block_type` values a search chooses among."""
+        pretrained = self.pretrained_backbone()
+        return [
+            kind for kind in self.BACKBONES
+            if kind in self.FROM_SCRATCH or self.large_backbones
+            or (pretrained and kind == pretrained[0])
+        ]
+
+    def pretrained_backbone(self):
+        """(block type, version) of `weights`, or None without weights."""
+        if self.weights is None:
+            return None
+        return backbone_of_weights(self.weights)
 
     def build(self, hp, inputs):
-        output = keras.layers.Rescaling(
-            1.0 / self.pixel_scale, name=self.layer_name("rescale")
-        )(keras.ops.cast(inputs[0], "float32"))
+        # Augmentation works on the raw pixels; scaling follows per backbone.
+        output = keras.ops.cast(inputs[0], "float32")
         augment = resolve(
             hp, "augment", self.augment, hp_module.Boolean("augment")
         )
@@ -239,17 +288,27 @@ class ImageBlock(Block):
             "block_type",
             self.block_type,
             hp_module.Choice(
-                "block_type", list(self.BACKBONES), default="conv"
+                "block_type", self.searched_backbones(), default="conv"
             ),
         )
-        for kind, block_class in self.BACKBONES.items():
-            searched = is_searched(self.block_type)
+        searched = is_searched(self.block_type)
+        kinds = self.searched_backbones() if searched else [block_type]
+        for kind in kinds:
             with conditional_on(hp, "block_type", [kind], searched):
                 if kind != block_type:
                     continue
-                child = block_class(name=f"{kind}_block")
-                if kind != "conv":
-                    child.weights = self.weights
+                child = self.BACKBONES[kind](name=f"{kind}_block")
+                # From scratch: [0, 1]; applications: [0, 255], then
+                # their own preprocessing (`_Application.preprocess`).
+                scale = 1.0 if kind in self.FROM_SCRATCH else 255.0
+                if scale != self.pixel_scale:
+                    output = keras.layers.Rescaling(
+                        scale / self.pixel_scale,
+                        name=self.layer_name("rescale"),
+                    )(output)
+                pretrained = self.pretrained_backbone()
+                if pretrained and kind == pretrained[0]:
+                    child.version, child.weights = pretrained[1], self.weights
                 output = self.build_child(child, hp, [output])
         reduction = SpatialReduction(name="spatial_reduction")
         return self.build_child(reduction, hp, [output])
@@ -260,4 +319,5 @@ class ImageBlock(Block):
             augment=self.augment,
             pixel_scale=self.pixel_scale,
             weights=self.weights,
+            large_backbones=self.large_backbones,
         )

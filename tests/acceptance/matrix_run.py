@@ -31,12 +31,17 @@ class Result:
     unknown_keys: tuple = ()  # serving keys that are no CSV column
     serialized: tuple = ()  # the held-out rows as raw tf.Examples
     tie_margin: float = 0.0  # scoring.tie_margin of ours vs linear
+    random_search: object = None  # KerasTuner RandomSearch MLP (benchmark)
+    random_search_seconds: object = None
 
     def line(self):
         ours = "-" if self.ours is None else f"{self.ours:.4f}"
         boosting = "" if self.boosting is None else (
             f"  hgb {self.boosting:.4f}"
         )
+        if self.random_search is not None:
+            boosting += (f"  random search {self.random_search:.4f} "
+                         f"({self.random_search_seconds:.0f} s)")
         return (
             f"{self.dataset}: {self.metric} ours {ours}  trivial "
             f"{self.trivial:.4f}  linear {self.linear:.4f} "
@@ -46,7 +51,8 @@ class Result:
         )
 
 
-def run_pipeline(dataset, data_dir, output_dir, max_trials, epochs):
+def run_pipeline(dataset, data_dir, output_dir, max_trials, epochs,
+                 extra_args=()):
     """Runs the real local pipeline on data_dir; returns its summary."""
     from pipelines import cli
 
@@ -54,7 +60,7 @@ def run_pipeline(dataset, data_dir, output_dir, max_trials, epochs):
         "run", "--data", data_dir, "--label", dataset.label,
         "--task", dataset.task, "--max-trials", str(max_trials),
         "--epochs", str(epochs), "--output", output_dir, "--seed", "0",
-        "--pipeline-name", PIPELINE_NAME, *dataset.cli_args,
+        "--pipeline-name", PIPELINE_NAME, *dataset.cli_args, *extra_args,
     ])
     return cli.run(args)
 
@@ -75,8 +81,12 @@ def score_pushed_model(dataset, summary, output_dir, holdout_path):
 
 
 def run_dataset(dataset, workdir, max_trials=None, epochs=None,
-                boosting=False):
-    """The whole row in `workdir`; returns a Result."""
+                boosting=False, random_search=False, extra_args=()):
+    """The whole row in `workdir`; returns a Result.
+
+    `boosting` and `random_search` add those baselines (the benchmark);
+    `extra_args` go to `autokeras-tfx run` (e.g. `--final-fit retrain`).
+    """
     frame = dataset.load()
     train, holdout = matrix_data.split(frame, dataset)
     train_path = matrix_data.write_csv(
@@ -90,6 +100,7 @@ def run_dataset(dataset, workdir, max_trials=None, epochs=None,
     summary = run_pipeline(
         dataset, os.path.dirname(train_path), output_dir,
         max_trials or dataset.max_trials, epochs or dataset.epochs,
+        extra_args,
     )
     seconds = time.monotonic() - started
 
@@ -125,4 +136,14 @@ def run_dataset(dataset, workdir, max_trials=None, epochs=None,
             task, train, holdout, label, dataset.text_columns, boosting=True
         )
         result.boosting = scoring.score(task, truth, boosted)
+    if random_search:
+        started = time.monotonic()
+        searched = scoring.random_search_mlp_predictions(
+            task, train, holdout, label, dataset.text_columns,
+            trials=max_trials or dataset.max_trials,
+            epochs=epochs or dataset.epochs,
+            workdir=os.path.join(workdir, "random_search"),
+        )
+        result.random_search_seconds = time.monotonic() - started
+        result.random_search = scoring.score(task, truth, searched)
     return result

@@ -189,3 +189,66 @@ def sklearn_predictions(task, train, holdout, label, text_columns,
     target = target.astype(str) if task == "classification" else target
     model.fit(features, target)
     return list(model.predict(_features(holdout, label, text_columns)))
+
+
+def random_search_mlp_predictions(task, train, holdout, label, text_columns,
+                                  trials, epochs, workdir, seed=0):
+    """A KerasTuner RandomSearch over a plain MLP (1-3 dense layers, units,
+    dropout, learning rate) on the linear baseline's features (imputed and
+    scaled numbers, one-hot strings, TF-IDF text): the baseline a Keras user
+    writes by hand. 20% of the training rows validate; the best trial's
+    model predicts the held-out rows (classes as str)."""
+    import keras
+    import keras_tuner
+
+    features = _features(train, label, text_columns)
+    preprocessor = _preprocessor(features, text_columns, boosting=False)
+    x_train = _dense(preprocessor.fit_transform(features))
+    x_holdout = _dense(preprocessor.transform(
+        _features(holdout, label, text_columns)))
+    if task == "classification":
+        classes = sorted(train[label].astype(str).unique())
+        index = {c: i for i, c in enumerate(classes)}
+        y_train = np.array([index[c] for c in train[label].astype(str)])
+    else:
+        mean, std = float(train[label].mean()), float(train[label].std())
+        y_train = ((train[label].astype(float) - mean) / std).to_numpy()
+
+    def build(hp):
+        inputs = keras.Input((x_train.shape[1],))
+        hidden = inputs
+        for i in range(hp.Int("layers", 1, 3)):
+            hidden = keras.layers.Dense(
+                hp.Choice(f"units_{i}", [32, 64, 128, 256, 512]),
+                activation="relu")(hidden)
+            hidden = keras.layers.Dropout(
+                hp.Choice(f"dropout_{i}", [0.0, 0.25, 0.5]))(hidden)
+        if task == "classification":
+            outputs = keras.layers.Dense(len(classes), "softmax")(hidden)
+            loss = "sparse_categorical_crossentropy"
+        else:
+            outputs = keras.layers.Dense(1)(hidden)
+            loss = "mse"
+        model = keras.Model(inputs, outputs)
+        model.compile(keras.optimizers.Adam(
+            hp.Choice("learning_rate", [1e-2, 1e-3, 1e-4])), loss)
+        return model
+
+    tuner = keras_tuner.RandomSearch(
+        build, objective="val_loss", max_trials=trials, seed=seed,
+        directory=workdir, project_name="random_search_mlp", overwrite=True,
+    )
+    keras.utils.set_random_seed(seed)
+    tuner.search(
+        x_train, y_train, validation_split=0.2, epochs=epochs, verbose=0,
+        callbacks=[keras.callbacks.EarlyStopping(patience=3)],
+    )
+    predicted = tuner.get_best_models(1)[0].predict(x_holdout, verbose=0)
+    if task == "classification":
+        return [classes[i] for i in np.argmax(predicted, axis=-1)]
+    return list(predicted[:, 0] * std + mean)
+
+
+def _dense(matrix):
+    matrix = matrix.toarray() if hasattr(matrix, "toarray") else matrix
+    return np.asarray(matrix, dtype="float32")

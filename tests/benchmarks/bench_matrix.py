@@ -1,13 +1,15 @@
 """Benchmark: the acceptance matrix with a real search budget.
 
     ./dev python tests/benchmarks/bench_matrix.py [--trials 10] [--epochs N]
-        [--datasets wine,diabetes] [--workdir DIR]
+        [--datasets wine,diabetes] [--workdir DIR] [--no-random-search]
+        [--run-args '--final-fit retrain']
 
 Runs `autokeras-tfx run` on every dataset of tests/acceptance (same data,
 same 20% hold-out, same scoring through the pushed model's serving
 signature) and prints a table: our held-out score and wall seconds beside
-sklearn's HistGradientBoosting, logistic regression / ridge and the trivial
-predictor on the same split. Not a test: nothing is asserted; a dataset whose
+sklearn's HistGradientBoosting, a KerasTuner RandomSearch MLP with the same
+trials and epochs (held-out score and seconds), logistic regression / ridge
+and the trivial predictor on the same split. Not a test: nothing is asserted; a dataset whose
 run fails gets its error in the table and the others still run.
 """
 
@@ -23,8 +25,8 @@ sys.path[:0] = [ROOT, os.path.join(ROOT, "tests", "acceptance")]
 import matrix_data  # noqa: E402
 import matrix_run  # noqa: E402
 
-COLUMNS = ("dataset", "task", "metric", "ours", "seconds", "hgb", "linear",
-           "trivial")
+COLUMNS = ("dataset", "task", "metric", "ours", "seconds", "hgb",
+           "random search", "rs seconds", "linear", "trivial")
 
 
 def _cell(value):
@@ -34,9 +36,11 @@ def _cell(value):
 
 
 def _row(result):
+    rs_seconds = (None if result.random_search_seconds is None
+                  else f"{result.random_search_seconds:.0f}")
     return (result.dataset, result.task, result.metric, result.ours,
-            f"{result.seconds:.0f}", result.boosting, result.linear,
-            result.trivial)
+            f"{result.seconds:.0f}", result.boosting, result.random_search,
+            rs_seconds, result.linear, result.trivial)
 
 
 def format_table(rows):
@@ -57,6 +61,12 @@ def main():
     parser.add_argument("--datasets", default=",".join(matrix_data.NAMES),
                         help="comma-separated subset of "
                         + ",".join(matrix_data.NAMES))
+    parser.add_argument("--no-random-search", dest="random_search",
+                        action="store_false",
+                        help="skip the KerasTuner RandomSearch MLP baseline")
+    parser.add_argument("--run-args", default="",
+                        help="extra `autokeras-tfx run` arguments, e.g. "
+                        "'--final-fit retrain'")
     parser.add_argument("--workdir", default=None,
                         help="keep each run's data and output here")
     args = parser.parse_args()
@@ -74,11 +84,13 @@ def main():
             result = matrix_run.run_dataset(
                 dataset, os.path.join(workdir, name), max_trials=args.trials,
                 epochs=args.epochs, boosting=True,
+                random_search=args.random_search,
+                extra_args=tuple(args.run_args.split()),
             )
         except Exception as error:  # a failed run is a row, not the end
             errors.append(f"{name}: {type(error).__name__}: {error}")
             rows.append((name, dataset.task, "-", "error", "-", None, None,
-                         None))
+                         None, None, None))
             continue
         print(f"bench_matrix {result.line()}", flush=True)
         rows.append(_row(result))

@@ -113,5 +113,25 @@ def test_mixed_modalities_merge_and_combine_presets():
     names = [block.name for block in hypermodel.graph.blocks]
     assert names[-3:] == ["merge_1", "dense_block_1", "classification_head_1"]
     first = hypermodel.predefined_configurations()[1]
-    assert first["image_block_1/block_type"] == "resnet"
+    assert first["image_block_1/block_type"] == "conv"
+    assert first["image_block_1/augment"] is True
     assert first["dense_block_1/units_0"] == 256
+
+
+def test_conv_filters_of_unused_stacks_are_inactive():
+    inputs = ImageInput("pixels", (8, 8, 1))
+    output = ImageBlock(block_type="conv", augment=False)(inputs)
+    output = RegressionHead(LabelSpec("brightness", "regression"))(output)
+    hypermodel = AutoModel(inputs, output)
+    hp = keras_tuner.HyperParameters()
+    hp.values["image_block_1/conv_block/num_blocks"] = 1
+    hypermodel.build(hp)
+    scope = "image_block_1/conv_block/"
+    by_name = {p.name: p for p in hp.space}
+    # Every stack's filters are in the space, only stack 0's are active.
+    assert {f"{scope}filters_{b}" for b in range(3)} <= set(by_name)
+    assert hp.is_active(by_name[f"{scope}filters_0"])
+    assert not hp.is_active(by_name[f"{scope}filters_1"])
+    assert not hp.is_active(by_name[f"{scope}filters_2"])
+    hp.values[f"{scope}num_blocks"] = 3
+    assert hp.is_active(by_name[f"{scope}filters_2"])

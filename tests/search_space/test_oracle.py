@@ -102,10 +102,14 @@ def test_selection_frequencies_follow_inverse_size():
     names = sorted(tree)
     expected = selection_probabilities([len(tree[n]) for n in names])
     measured = np.array([picks[n] / draws for n in names])
-    # 1/(n+1) for n = 1, 2, 4, 8 -> 1/2, 1/3, 1/5, 1/9, normalised.
-    weights = {"x": 1 / 2, "layer": 1 / 3, "block": 1 / 5, WHOLE_MODEL: 1 / 9}
-    total = sum(weights.values())
-    np.testing.assert_allclose(expected, [weights[n] / total for n in names])
+    # The paper's softmax(logit(1/(n+1))) is proportional to 1/n: for
+    # n = 1, 2, 4, 8 that is 0.533 / 0.267 / 0.133 / 0.067.
+    paper = {"x": 8 / 15, "layer": 4 / 15, "block": 2 / 15, WHOLE_MODEL: 1 / 15}
+    np.testing.assert_allclose(expected, [paper[n] for n in names])
+    hat = np.array([1 / (len(tree[n]) + 1) for n in names])
+    logits = np.log(hat / (1 - hat))
+    softmax = np.exp(logits) / np.exp(logits).sum()
+    np.testing.assert_allclose(expected, softmax)
     # Binomial standard error is below 0.0025 here; allow 4 sigma.
     np.testing.assert_allclose(measured, expected, atol=0.01)
     print("measured", dict(zip(names, measured.round(4))))
@@ -233,3 +237,81 @@ def test_oversized_configurations_are_skipped(tmp_path):
 def test_invalid_predefined_value_is_reported(tmp_path):
     with pytest.raises(ValueError, match="alpha/x"):
         run_search(tmp_path, max_trials=2, initial_hps=[{"alpha/x": 42}])
+
+
+class FailingPresetTuner(BlackBoxTuner):
+    """The first trial fails; later ones are scored."""
+
+    def run_trial(self, trial, *args, **kwargs):
+        if trial.trial_id == "0":
+            raise keras_tuner.errors.FailedTrialError("preset broke")
+        return super().run_trial(trial, *args, **kwargs)
+
+
+def test_a_failed_trial_is_never_a_parent(tmp_path):
+    oracle = HillClimbingOracle(
+        objective=OBJECTIVE, max_trials=3, initial_hps=[{"alpha/x": 9}]
+    )
+    tuner = FailingPresetTuner(
+        oracle=oracle, hypermodel=declare_space,
+        directory=str(tmp_path), project_name="failed",
+    )
+    tuner.search(verbose=0)
+    origins = [oracle.trial_origins[i] for i in sorted(oracle.trials, key=int)]
+    # Trial 1 has no completed parent: a random draw, not a "mutation" of
+    # the failed preset. Trial 2 mutates trial 1.
+    assert origins[0] == "predefined 1/1"
+    assert origins[1] == "random", origins
+    assert origins[2].startswith("mutated: "), origins
+    assert [t.trial_id for t in oracle.completed_trials()] == ["1", "2"]
+
+
+def test_unbuildable_configurations_are_redrawn_and_the_search_goes_on(
+    tmp_path,
+):
+    oracle = HillClimbingOracle(
+        objective=OBJECTIVE, max_trials=8,
+        initial_hps=[{"alpha/x": 7}, {"alpha/x": 2}],
+    )
+
+    def model_size(values):
+        # Odd x "cannot be built", like a block combination Keras rejects.
+        if values["alpha/x"] % 2:
+            raise ValueError("Negative dimension size")
+        return 1
+
+    oracle.model_size_fn = model_size
+    tuner = BlackBoxTuner(
+        oracle=oracle, hypermodel=declare_space,
+        directory=str(tmp_path), project_name="unbuildable",
+    )
+    tuner.search(verbose=0)
+    values = trial_values(tuner)
+    assert len(values) == 8
+    assert all(v["alpha/x"] % 2 == 0 for v in values)
+    assert values[0]["alpha/x"] == 2
+    assert oracle.get_state()["unbuildable"]
+
+
+def test_an_exhausted_space_never_repeats_a_rejected_configuration(tmp_path):
+    def tiny_space(hp):
+        hp.Choice("x", [1, 2, 3], default=1)
+
+    oracle = HillClimbingOracle(
+        objective=OBJECTIVE, max_trials=5, max_model_size=2,
+        misses_per_widening=2,
+    )
+    oracle.model_size_fn = lambda values: values["x"]
+
+    class Tuner(keras_tuner.Tuner):
+        def run_trial(self, trial, *args, **kwargs):
+            return {"score": float(trial.hyperparameters.values["x"])}
+
+    tuner = Tuner(
+        oracle=oracle, hypermodel=tiny_space,
+        directory=str(tmp_path), project_name="exhausted",
+    )
+    tuner.search(verbose=0)
+    tried = [v["x"] for v in trial_values(tuner)]
+    # Only x=1 and x=2 fit; the rest of the budget repeats those.
+    assert len(tried) == 5 and set(tried) == {1, 2}, tried

@@ -193,3 +193,18 @@ def test_regression_head_rescales_to_the_label_units():
                              validation_data=(x, y))
     assert history.history["val_loss"][-1] < 0.25 * y.var()
     assert model.layers[-1].name == "y"  # the output keeps the label's name
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "adamw", "sgd"])
+def test_every_optimizer_builds_without_weight_decay(optimizer):
+    # AdamW(weight_decay=None) is a Keras error: 0.0 must reach it as 0.0.
+    from search_space import StructuredDataBlock
+
+    inputs = [Input(FeatureSpec("x", "numerical"))]
+    label = LabelSpec("y", "classification", num_classes=2)
+    output = ClassificationHead(label)(StructuredDataBlock()(inputs))
+    hp = keras_tuner.HyperParameters()
+    hp.values["training/optimizer"] = optimizer
+    hp.values["training/weight_decay"] = 0.0
+    model = AutoModel(inputs, output).build(hp)
+    assert float(model.optimizer.weight_decay or 0.0) == 0.0

@@ -1,0 +1,183 @@
+"""The command-line flags that `run` (and `demo`) and `kfp compile` share.
+
+Each flag is defined here once, so the two commands cannot drift apart: the
+same names, types, defaults, choices (`--task` takes `feature_kinds.TASKS`)
+and help. Only what differs stays with its command: where the data is
+(`--data` DIR for a local run, `--data-root` URI for a cluster) and what
+`--output` means (a directory of runs, or the YAML file to write).
+"""
+
+import argparse
+
+from components import feature_kinds
+
+
+def comma_list(value):
+    """`a, b,,c` -> ['a', 'b', 'c'] (the type of the column-list flags)."""
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def add_label_arguments(parser, label_required=True,
+                        label_help="the label column"):
+    parser.add_argument("--label", required=label_required, default=None,
+                        help=label_help)
+    parser.add_argument(
+        "--task", choices=feature_kinds.TASKS,
+        default=feature_kinds.CLASSIFICATION,
+    )
+
+
+def add_column_arguments(parser):
+    parser.add_argument("--categorical", type=comma_list, default=[],
+                        help="integer columns to treat as categories")
+    parser.add_argument("--text", type=comma_list, default=[],
+                        help="string columns holding free text")
+    parser.add_argument("--exclude", type=comma_list, default=[],
+                        help="columns the model must not see")
+
+
+def add_image_arguments(parser):
+    parser.add_argument(
+        "--image-weights", default=None, metavar="PATH",
+        help="local weights file of one large image backbone (named as "
+        "Keras names them, e.g. efficientnetb0_notop.h5); it then joins "
+        "the search. Without it, images train from scratch on small nets",
+    )
+
+
+def add_search_arguments(parser):
+    parser.add_argument("--max-trials", type=int, default=10)
+    parser.add_argument(
+        "--time-limit", type=int, default=0,
+        help="wall-clock seconds for the whole search (0: no limit)",
+    )
+    parser.add_argument("--epochs", type=int, default=10,
+                        help="epochs per trial and for the final model")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--parallel-trials", type=int, default=1,
+        help="trials at once (worker processes; one GPU each)",
+    )
+    parser.add_argument(
+        "--no-warm-start", dest="warm_start", action="store_false",
+        help="do not start from the previous run's best configurations",
+    )
+    parser.add_argument(
+        "--split", type=split_buckets, default=AUTO_SPLIT,
+        metavar="TRAIN,EVAL,TEST",
+        help="hash buckets of the train, eval and test splits: the search "
+        "scores on eval, only test blesses a model (default: 3,1,1 under "
+        "5000 rows, else 8,1,1)",
+    )
+    parser.add_argument(
+        "--final-fit", choices=FINAL_FIT_MODES, default=None,
+        help="how the final model trains: refit on train+eval for the best "
+        "trial's best epoch count (default), or retrain on train with early "
+        "stopping on eval",
+    )
+
+
+# Mirrors components.trainer.FINAL_FIT_MODES (not imported: the CLI's
+# help must not load TensorFlow).
+FINAL_FIT_MODES = ("refit", "retrain")
+AUTO_SPLIT = "auto"
+
+
+def split_buckets(value):
+    """`8,1,1` -> (8, 1, 1); `auto` stays itself (decided from the rows)."""
+    if value == AUTO_SPLIT:
+        return value
+    try:
+        buckets = tuple(int(v) for v in value.split(","))
+    except ValueError:
+        buckets = ()
+    if len(buckets) != 3 or min(buckets) < 1:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not TRAIN,EVAL,TEST: three positive integers such "
+            "as 8,1,1, or 'auto'"
+        )
+    return buckets
+
+
+def resolved_split(args):
+    """The --split buckets; `auto` from the row count the input check read
+    (`args.rows`, None when unknown)."""
+    from pipelines import pipeline
+
+    if args.split != AUTO_SPLIT:
+        return tuple(args.split)
+    return pipeline.split_for_rows(getattr(args, "rows", None))
+
+
+def add_blessing_arguments(parser):
+    parser.add_argument(
+        "--min-accuracy", type=float, default=None,
+        help="bless classification models at or above this eval accuracy "
+        "(default: they must beat predicting the majority class)",
+    )
+    parser.add_argument(
+        "--max-mse", type=float, default=None,
+        help="bless regression models at or below this eval MSE "
+        "(default: they must beat predicting the mean)",
+    )
+    parser.add_argument(
+        "--min-eval-rows", type=int, default=30,
+        help="fewer evaluation rows than this bless nothing (0: no minimum)",
+    )
+
+
+def add_export_arguments(parser):
+    parser.add_argument(
+        "--tflite", action="store_true",
+        help="the Trainer also writes a TFLite file of the model (tabular "
+        "data: no text columns)",
+    )
+
+
+def add_model_arguments(parser, label_required=True,
+                        label_help="the label column"):
+    """Everything that decides the model: label, columns, search, bar."""
+    add_label_arguments(parser, label_required, label_help)
+    add_column_arguments(parser)
+    add_image_arguments(parser)
+    add_search_arguments(parser)
+    add_blessing_arguments(parser)
+    add_export_arguments(parser)
+
+
+def transform_config(args):
+    """The TransformConfig that the label/column arguments describe."""
+    return feature_kinds.TransformConfig(
+        label=args.label,
+        task=args.task,
+        categorical_features=args.categorical,
+        text_features=args.text,
+        exclude_features=args.exclude,
+        image_weights=args.image_weights,
+        # An image folder's `image` column is images however few there are
+        # (TFDV's image domain needs 100 values).
+        image_features=(
+            ("image",) if getattr(args, "input_format", None) == "images"
+            else ()
+        ),
+    )
+
+
+def pipeline_arguments(args):
+    """`create_pipeline` keyword arguments of the shared search, blessing
+    and export flags (the label and columns: `transform_config`)."""
+    return {
+        "max_trials": args.max_trials,
+        "time_limit_seconds": args.time_limit,
+        "tuner_epochs": args.epochs,
+        "trainer_epochs": args.epochs,
+        "seed": args.seed,
+        "min_accuracy": args.min_accuracy,
+        "max_regression_loss": args.max_mse,
+        "min_eval_rows": args.min_eval_rows,
+        "num_parallel_trials": args.parallel_trials,
+        "warm_start": args.warm_start,
+        "tflite": args.tflite,
+        "split": resolved_split(args),
+        "final_fit": args.final_fit,
+    }

@@ -1,0 +1,105 @@
+"""File access for the search engine, on local disks and object storage.
+
+The search state lives under an artifact URI (`gs://...` on Kubeflow), so
+every read and write here goes through `tf.io.gfile` when TensorFlow is
+installed: it knows every filesystem TensorFlow was built with (local,
+`gs://`, `ram://`, ...). The engine must not import TFX, and must still run on
+a box with only JAX or torch, so without TensorFlow it falls back to the
+local `os` and `open` (and then a URL raises, instead of writing to a local
+directory named `gs:`). `keras.utils` has no public file API, and
+`keras.src.utils.file_utils` is private, hence this small shim; keras-tuner's
+own `backend.io` makes the same choice.
+"""
+
+import glob as local_glob
+import os
+import shutil
+
+_GFILE = []  # [tf.io.gfile or None], filled on first use
+
+
+def _gfile():
+    # Imported on first use: importing TensorFlow takes seconds.
+    if not _GFILE:
+        try:
+            import tensorflow as tf
+        except ImportError:
+            _GFILE.append(None)
+        else:
+            _GFILE.append(tf.io.gfile)
+    return _GFILE[0]
+
+
+def _local(path):
+    if "://" in str(path):
+        raise ValueError(
+            f"{path!r} is a URL, and reading it needs TensorFlow's "
+            "filesystems (tf.io.gfile), but TensorFlow is not installed. "
+            "Install it, or use a local path."
+        )
+    return path
+
+
+def open_file(path, mode="r"):
+    """A file object for `path` (modes `r`, `w`, `a`, `rb`, `wb`)."""
+    gfile = _gfile()
+    if gfile is not None:
+        return gfile.GFile(path, mode)
+    return open(_local(path), mode)
+
+
+def exists(path):
+    gfile = _gfile()
+    if gfile is not None:
+        return gfile.exists(path)
+    return os.path.exists(_local(path))
+
+
+def isdir(path):
+    gfile = _gfile()
+    if gfile is not None:
+        return gfile.isdir(path)
+    return os.path.isdir(_local(path))
+
+
+def makedirs(path):
+    gfile = _gfile()
+    if gfile is not None:
+        gfile.makedirs(path)
+    else:
+        os.makedirs(_local(path), exist_ok=True)
+
+
+def glob(pattern):
+    """Sorted paths matching `pattern`."""
+    gfile = _gfile()
+    if gfile is not None:
+        return sorted(gfile.glob(pattern))
+    return sorted(local_glob.glob(_local(pattern)))
+
+
+def remove(path):
+    gfile = _gfile()
+    if gfile is not None:
+        gfile.remove(path)
+    else:
+        os.remove(_local(path))
+
+
+def rmtree(path):
+    gfile = _gfile()
+    if gfile is not None:
+        gfile.rmtree(path)
+    else:
+        shutil.rmtree(_local(path))
+
+
+def replace(source, destination):
+    """Renames `source` over `destination` with the filesystem's own rename
+    (atomic on local disks; on object storage a copy then a delete, which
+    a reader still never sees half of)."""
+    gfile = _gfile()
+    if gfile is not None:
+        gfile.rename(source, destination, overwrite=True)
+    else:
+        os.replace(_local(source), _local(destination))
