@@ -137,6 +137,7 @@ def _check_overrides(config, names):
         ("--categorical", config.categorical_features),
         ("--text", config.text_features),
         ("--exclude", config.exclude_features),
+        ("--image", config.image_features),
     ):
         unknown = [c for c in columns if c not in names]
         if unknown:

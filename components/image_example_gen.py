@@ -24,6 +24,8 @@ from tfx.components.example_gen.base_example_gen_executor import (
     BaseExampleGenExecutor,
 )
 
+from tfx.dsl.io import fileio
+
 from components import image_files
 
 LOGGER = logging.getLogger(__name__)
@@ -31,7 +33,7 @@ LOGGER = logging.getLogger(__name__)
 
 def _to_example(path_and_label):
     path, label = path_and_label
-    with open(path, "rb") as f:
+    with fileio.open(path, "rb") as f:
         data = f.read()
     return tf.train.Example(
         features=tf.train.Features(

@@ -26,6 +26,9 @@ import dataclasses
 import io
 import os
 
+# TFX's filesystem layer: the data root may be on object storage (gs://).
+from tfx.dsl.io import fileio
+
 # Feature keys of the examples the image ExampleGen writes.
 IMAGE_FEATURE = "image"
 LABEL_FEATURE = "label"
@@ -93,22 +96,27 @@ def check_image_bytes(data):
 
 
 def _visible(names):
-    return sorted(n for n in names if not n.startswith("."))
+    # Object stores list sub-directories with a trailing "/".
+    names = (n.rstrip("/") for n in names)
+    return sorted(n for n in names if n and not n.startswith("."))
 
 
 def list_images(data_root):
     """The `ImageListing` of `data_root`; raises `ImageInputError`.
 
     Args:
-        data_root: a local directory with one sub-directory per class.
+        data_root: a directory (local or a URI TFX's filesystems read) with
+            one sub-directory per class.
     """
-    if not os.path.isdir(data_root):
+    if not fileio.isdir(data_root):
         raise ImageInputError(
             f"--data {data_root!r} is not a directory; with --input-format "
             "images it must hold one sub-directory of images per class."
         )
-    entries = _visible(os.listdir(data_root))
-    classes = [e for e in entries if os.path.isdir(os.path.join(data_root, e))]
+    entries = _visible(fileio.listdir(data_root))
+    classes = [
+        e for e in entries if fileio.isdir(os.path.join(data_root, e))
+    ]
     loose = [e for e in entries if e not in classes]
     if loose:
         raise ImageInputError(
@@ -126,11 +134,11 @@ def list_images(data_root):
     images, skipped = [], collections.defaultdict(list)
     for label in classes:
         folder = os.path.join(data_root, label)
-        for root, dirs, files in os.walk(folder):
+        for root, dirs, files in fileio.walk(folder):
             dirs[:] = _visible(dirs)  # sorted, hidden ones pruned
             for name in _visible(files):
                 path = os.path.join(root, name)
-                with open(path, "rb") as f:
+                with fileio.open(path, "rb") as f:
                     reason = check_image_bytes(f.read())
                 if reason:
                     skipped[reason].append(path)

@@ -34,6 +34,11 @@ def add_column_arguments(parser):
                         help="string columns holding free text")
     parser.add_argument("--exclude", type=comma_list, default=[],
                         help="columns the model must not see")
+    parser.add_argument(
+        "--image", type=comma_list, default=[],
+        help="columns of encoded image bytes (found from the data from 100 "
+        "images on; name them for fewer)",
+    )
 
 
 def add_image_arguments(parser):
@@ -71,9 +76,9 @@ def add_search_arguments(parser):
     )
     parser.add_argument(
         "--final-fit", choices=FINAL_FIT_MODES, default=None,
-        help="how the final model trains: refit on train+eval for the best "
-        "trial's best epoch count (default), or retrain on train with early "
-        "stopping on eval",
+        help="how the final model trains: retrain on train with early "
+        "stopping on eval (default), or refit on train+eval for the best "
+        "trial's best epoch count",
     )
 
 
@@ -156,7 +161,7 @@ def transform_config(args):
         image_weights=args.image_weights,
         # An image folder's `image` column is images however few there are
         # (TFDV's image domain needs 100 values).
-        image_features=(
+        image_features=tuple(args.image) + (
             ("image",) if getattr(args, "input_format", None) == "images"
             else ()
         ),

@@ -41,6 +41,7 @@ from tfx import v1 as tfx
 
 from components import spec as tuner_spec
 from pipelines import pipeline as pipeline_lib
+from pipelines import resolvers
 from pipelines import deploy_config
 from pipelines import env_config
 
@@ -265,14 +266,14 @@ def scope_resolver_queries(spec, pipeline):
     alone (`schema_title="tfx.TunerResults" AND state=LIVE`): on a shared
     cluster another pipeline's model or search would be resolved. The
     pipeline tags its TunerResults, Model and ModelBlessing with its scope
-    (`pipeline.tag_scope`; KFP copies an output's metadata onto the
+    (`resolvers.tag_scope`; KFP copies an output's metadata onto the
     artifact), and each query here requires it.
     """
     tuner = next(c for c in pipeline.components if c.id == TUNER_ID)
     results = tuner.outputs[tuner_spec.TUNER_RESULTS_KEY]
-    scope = results.additional_custom_properties[pipeline_lib.SCOPE_PROPERTY]
+    scope = results.additional_custom_properties[resolvers.SCOPE_PROPERTY]
     condition = (
-        f" AND metadata.{pipeline_lib.SCOPE_PROPERTY}.string_value="
+        f" AND metadata.{resolvers.SCOPE_PROPERTY}.string_value="
         f"{_filter_string(scope)}"
     )
     for executor in spec["deploymentSpec"]["executors"].values():

@@ -21,6 +21,7 @@ from components import image_example_gen
 from components import model_export
 from components.feature_kinds_gen import FeatureKindsGen
 from components.transform import Transform
+from pipelines import resolvers
 
 PIPELINE_NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]*")
 PREPROCESSING_FN = "components.preprocessing.preprocessing_fn"
@@ -73,56 +74,6 @@ def example_gen_output_config(split=DEFAULT_SPLIT):
         )
     )
 EVAL_METRICS_MODULE = "components.eval_metrics"
-
-
-# Every TunerResults, Model and ModelBlessing the pipeline writes carries
-# this custom property: its pipeline and target (`pipeline_scope`). Local
-# runs do not need it (TFX compiles each resolver's query to the pipeline's
-# context in MLMD); the compiled Kubeflow resolvers filter on it
-# (`kubeflow_runner.scope_resolver_queries`), since theirs match the type
-# only.
-SCOPE_PROPERTY = "autokeras_tfx_scope"
-TUNER_RESULTS_RESOLVER_ID = "latest_tuner_results_resolver"
-BLESSED_MODEL_RESOLVER_ID = "latest_blessed_model_resolver"
-
-
-def pipeline_scope(pipeline_name, transform_config):
-    """`<pipeline>/<label>/<task>`: runs whose results may feed each other.
-
-    The label and task are in it so that a pipeline recompiled for another
-    target (a new version under the same name) starts afresh.
-    """
-    return (
-        f"{pipeline_name}/{transform_config.label}/{transform_config.task}"
-    )
-
-
-def tag_scope(scope, *channels):
-    """Marks the artifacts of these output channels with `scope`."""
-    for channel in channels:
-        channel.additional_custom_properties[SCOPE_PROPERTY] = scope
-
-
-def latest_tuner_results_resolver():
-    """The latest TunerResults of this pipeline (warm start)."""
-    return tfx.dsl.Resolver(
-        strategy_class=tfx.dsl.experimental.LatestArtifactStrategy,
-        tuner_results=tfx.dsl.Channel(
-            type=tfx.types.standard_artifacts.TunerResults
-        ),
-    ).with_id(TUNER_RESULTS_RESOLVER_ID)
-
-
-def latest_blessed_model_resolver():
-    """The latest blessed Model of this pipeline (the Evaluator's
-    baseline)."""
-    return tfx.dsl.Resolver(
-        strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
-        model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
-        model_blessing=tfx.dsl.Channel(
-            type=tfx.types.standard_artifacts.ModelBlessing
-        ),
-    ).with_id(BLESSED_MODEL_RESOLVER_ID)
 
 
 def _thresholded(class_name, threshold, module=None):
@@ -350,7 +301,7 @@ def create_pipeline(
     if warm_start:
         # Resolved before this run's tuner publishes: the latest earlier
         # run's results (none on a first run, and the search starts cold).
-        warmup_resolver = latest_tuner_results_resolver()
+        warmup_resolver = resolvers.latest_tuner_results_resolver()
     tuner = autokeras_component.AutoKerasTuner(
         examples=transform.outputs["transformed_examples"],
         transform_graph=transform.outputs["transform_graph"],
@@ -383,7 +334,7 @@ def create_pipeline(
             model_export.TFLITE_OPTION: tflite,
         },
     )
-    model_resolver = latest_blessed_model_resolver()
+    model_resolver = resolvers.latest_blessed_model_resolver()
     evaluator = tfx.components.Evaluator(
         examples=example_gen.outputs["examples"],
         model=trainer.outputs["model"],
@@ -404,8 +355,9 @@ def create_pipeline(
             )
         ),
     )
-    tag_scope(
-        pipeline_scope(pipeline_name, transform_config),
+    # What the compiled Kubeflow resolvers filter on (`resolvers.py`).
+    resolvers.tag_scope(
+        resolvers.pipeline_scope(pipeline_name, transform_config),
         tuner.outputs["tuner_results"],
         trainer.outputs["model"],
         evaluator.outputs["blessing"],

@@ -118,9 +118,11 @@ class ProgressHandler(logging.Handler):
     def _label(self, component, pad=False):
         number = self.stages.index(component) + 1
         label = f"[{number}/{len(self.stages)}] {component}"
-        if pad:  # the seconds in one column
-            width = max(len(s) for s in self.stages) - len(component)
-            label += " " * width
+        if pad:  # the seconds in one column, whatever the numbers' widths
+            total = len(self.stages)
+            width = max(len(f"[{i + 1}/{total}] {s}")
+                        for i, s in enumerate(self.stages))
+            label = label.ljust(width)
         return label
 
     def _finish(self, component, started):

@@ -190,3 +190,32 @@ def test_cli_reports_skipped_files_and_refuses_a_label(tmp_path, capsys):
     ])
     with pytest.raises(ValueError, match="leave --label out"):
         cli._check_image_input(args)
+
+
+def test_image_weights_must_be_a_local_file_a_backbone_matches(tmp_path):
+    from pipelines import cli
+
+    with pytest.raises(ValueError, match="is not a file"):
+        cli._checked_image_weights(str(tmp_path / "efficientnetb0_notop.h5"))
+    unknown = tmp_path / "weights.h5"
+    unknown.write_bytes(b"")
+    with pytest.raises(ValueError, match="Cannot tell which backbone"):
+        cli._checked_image_weights(str(unknown))
+    known = tmp_path / "efficientnetb0_notop.h5"
+    known.write_bytes(b"")
+    assert cli._checked_image_weights(str(known)) == str(known)
+    args = cli.build_parser().parse_args([
+        "run", "--data", str(tmp_path), "--label", "y",
+        "--image-weights", str(known),
+    ])
+    assert cli.transform_config(args).image_weights == str(known)
+
+
+def test_image_flag_names_image_columns_for_tfrecord_input(tmp_path):
+    from pipelines import cli
+
+    args = cli.build_parser().parse_args([
+        "run", "--data", str(tmp_path), "--label", "y", "--input-format",
+        "tfrecord", "--image", "scan,photo",
+    ])
+    assert cli.transform_config(args).image_features == ("scan", "photo")

@@ -2,8 +2,8 @@
 
 Two pipelines (`alpha`, `beta`) share one SQLite ML Metadata store and run
 with the real LocalDagRunner, each holding the pipeline's own resolver
-nodes (`pipeline.latest_tuner_results_resolver`,
-`pipeline.latest_blessed_model_resolver`). Tiny stand-in components take the
+nodes (`resolvers.latest_tuner_results_resolver`,
+`resolvers.latest_blessed_model_resolver`). Tiny stand-in components take the
 place of the tuner, Trainer and Evaluator, so a run takes seconds: a
 producer writes TunerResults and a Model (tagged as the real pipeline tags
 them), an evaluator blesses the Model as the real Evaluator does (the
@@ -12,7 +12,6 @@ before the producers, takes what the resolvers hand over.
 """
 
 import os
-from typing import Optional
 
 import ml_metadata as mlmd
 from tfx import v1 as tfx
@@ -24,7 +23,7 @@ from tfx.types import standard_artifacts
 
 from components import feature_kinds
 from components import search
-from pipelines import pipeline as pipeline_lib
+from pipelines import resolvers
 
 
 @component
@@ -60,8 +59,8 @@ def ResolvedInputs(
 
 def make_pipeline(name, label, root, metadata_path):
     config = feature_kinds.TransformConfig(label=label)
-    warmup = pipeline_lib.latest_tuner_results_resolver()
-    baseline = pipeline_lib.latest_blessed_model_resolver()
+    warmup = resolvers.latest_tuner_results_resolver()
+    baseline = resolvers.latest_blessed_model_resolver()
     consumer = ResolvedInputs(
         warmup=warmup.outputs["tuner_results"],
         baseline=baseline.outputs["model"],
@@ -71,8 +70,8 @@ def make_pipeline(name, label, root, metadata_path):
     # this run's tuner and Evaluator publish).
     producer.add_upstream_node(consumer)
     evaluator = FakeEvaluator(model=producer.outputs["model"])
-    pipeline_lib.tag_scope(
-        pipeline_lib.pipeline_scope(name, config),
+    resolvers.tag_scope(
+        resolvers.pipeline_scope(name, config),
         producer.outputs["tuner_results"],
         producer.outputs["model"],
         evaluator.outputs["blessing"],
@@ -156,11 +155,11 @@ def test_each_pipeline_resolves_only_its_own(tmp_path):
     # property the compiled Kubeflow queries filter on.
     for name, artifact in (("alpha", alpha_results), ("beta", beta_model)):
         assert artifact.custom_properties[
-            pipeline_lib.SCOPE_PROPERTY
+            resolvers.SCOPE_PROPERTY
         ].string_value == f"{name}/y/classification"
     for blessing in _produced(store, "beta", "ModelBlessing"):
         assert blessing.custom_properties[
-            pipeline_lib.SCOPE_PROPERTY
+            resolvers.SCOPE_PROPERTY
         ].string_value == "beta/y/classification"
 
 

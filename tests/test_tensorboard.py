@@ -76,8 +76,17 @@ def test_hparams_table_lists_every_trial(tensorboard, tmp_path):
     browser = headless_browser.Browser(str(tmp_path / "profile"))
     try:
         browser.open(url + "#hparams")
-        text = browser.wait_for_text("Number of matching session groups")
-        grids = browser.grids()
+        # The dashboard fills in the count once it has read the logs.
+        text = browser.wait_for_text(
+            f"Number of matching session groups: {len(trials)}")
+        deadline = time.monotonic() + 60
+        while True:  # the grid draws its rows a moment later
+            grids = browser.grids()
+            tables = [g for g in grids if g and g[0][:1] == ["Trial ID"]]
+            rows = [r for r in (tables[0][1:] if tables else []) if any(r)]
+            if len(rows) >= len(trials) or time.monotonic() > deadline:
+                break
+            time.sleep(1)
     finally:
         browser.close()
     assert f"Number of matching session groups: {len(trials)}" in text, text

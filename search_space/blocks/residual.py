@@ -66,8 +66,10 @@ class ResidualBlock(Block):
             filters, 3, strides=strides, padding="same", use_bias=False,
             name=self.layer_name(f"conv_{tag}"),
         )(tensor)
+        # Momentum 0.9, not Keras's 0.99: trials are a few hundred steps,
+        # too few for 0.99's moving statistics to settle for inference.
         tensor = keras.layers.BatchNormalization(
-            name=self.layer_name(f"bn_{tag}")
+            momentum=0.9, name=self.layer_name(f"bn_{tag}")
         )(tensor)
         if relu:
             tensor = keras.layers.ReLU(name=self.layer_name(f"relu_{tag}"))(

@@ -107,8 +107,8 @@ def test_small_nets_see_unit_pixels_and_resnet_v2_minus_one_to_one():
 
 def test_residual_net_learns_a_bright_or_dark_image():
     rng = np.random.default_rng(0)
-    x = rng.integers(0, 100, size=(64, 8, 8, 1)).astype("float32")
-    y = rng.integers(0, 2, size=64)
+    x = rng.integers(0, 100, size=(128, 8, 8, 1)).astype("float32")
+    y = rng.integers(0, 2, size=128)
     x[y == 1] += 150  # class 1 is brighter
     hypermodel = ImageClassifier(
         [IMAGE], LabelSpec("digit", "classification", num_classes=2),
@@ -124,7 +124,7 @@ def test_residual_net_learns_a_bright_or_dark_image():
     keras.utils.set_random_seed(0)
     model = hypermodel.build(hp)
     assert any(".residual_block.add_1_0" in l.name for l in model.layers)
-    model.fit({"pixels": x}, y, epochs=15, verbose=0)
+    model.fit({"pixels": x}, y, epochs=10, batch_size=16, verbose=0)
     accuracy = model.evaluate({"pixels": x}, y, verbose=0)[1]
     assert accuracy > 0.9
     assert isinstance(ResidualBlock.from_config(
