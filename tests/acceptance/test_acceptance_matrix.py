@@ -63,7 +63,15 @@ def test_written_csvs_keep_raw_headers_and_hold_out_a_fifth(tmp_path):
 # model refit on train + eval). Before the test split existed it passed
 # with 0.2671 on a 2:1 split. A near-linear target on this few rows is
 # where the MLP presets trail a regularised linear model.
+#
+# Breast cancer (455 rows reach the pipeline, about 273 to train on under
+# 3:1:1): 0.9474 (6 of 114 held-out rows wrong) against logistic
+# regression's 0.9737 (3 wrong), tie margin 0.024: one row short. Refit on
+# train + eval: 0.9386. It passed at 0.9474 before the test split, when
+# the paired differences gave a wider margin.
 _KNOWN_GAPS = {
+    "breast_cancer": "0.9474 vs logistic regression 0.9737 (tie margin "
+    "0.024) on 114 held-out rows: one row outside the tie",
     "diabetes": "R^2 0.2650 vs ridge 0.3311 (tie margin 0.063) on 89 "
     "held-out rows: 0.003 outside the tie at the CI budget",
     "imdb": "searched text models do not beat the majority class on the "
