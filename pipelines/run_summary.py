@@ -300,8 +300,10 @@ def format_summary(summary, command_prefix=""):
         lines.append("  hyperparameters: " + json.dumps(
             best.get("hyperparameters", {}), sort_keys=True
         ))
+    # The Evaluator's metrics are on the test split (rows the search and
+    # the Trainer never saw).
     for name, value in sorted(summary.get("metrics", {}).items()):
-        lines.append(f"  eval {name}: {_metric_text(name, value)}")
+        lines.append(f"  test {name}: {_metric_text(name, value)}")
     if summary["blessed"]:
         why = "; ".join(summary.get("blessing_reasons") or [])
         lines.append("  blessed:        yes" + (f": {why}" if why else ""))

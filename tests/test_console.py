@@ -184,7 +184,7 @@ def test_demo_in_a_real_terminal(tmp_path):
     epochs = re.findall(r"^    epoch (\d+)/5  \w+ \d", seen, re.MULTILINE)
     assert 1 <= len(epochs) <= 5 and epochs == [
         str(n) for n in range(1, len(epochs) + 1)]
-    assert re.search(r"^  eval example_count: \d+$", seen, re.MULTILINE)
+    assert re.search(r"^  test example_count: \d+$", seen, re.MULTILINE)
     assert re.search(r"^  blessed:\s+(yes: .*beats|no$)", seen, re.MULTILINE)
     if "blessed:        yes" in seen:
         pushed = re.search(r"^  pushed model:\s+(\S+)$", seen, re.MULTILINE)
