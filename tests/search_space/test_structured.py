@@ -168,6 +168,12 @@ def test_backend_is_not_tensorflow_only():
     package = pathlib.Path(__file__).parents[2] / "search_space"
     for path in package.rglob("*.py"):
         text = path.read_text()
+        if path.name == "storage.py":
+            # The one exception: tf.io.gfile for object storage, imported
+            # on first use and optional (ImportError -> local files).
+            assert "except ImportError" in text, path
+            assert "\nimport tensorflow" not in text, path
+            continue
         assert "import tensorflow" not in text, path
         assert "tf." not in text.replace("tf.data", ""), path
     assert keras.backend.backend() in ("tensorflow", "jax", "torch")
