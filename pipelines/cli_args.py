@@ -117,17 +117,17 @@ def resolved_split(args):
 def add_blessing_arguments(parser):
     parser.add_argument(
         "--min-accuracy", type=float, default=None,
-        help="bless classification models at or above this eval accuracy "
+        help="bless classification models at or above this test-split accuracy "
         "(default: they must beat predicting the majority class)",
     )
     parser.add_argument(
         "--max-mse", type=float, default=None,
-        help="bless regression models at or below this eval MSE "
+        help="bless regression models at or below this test-split MSE "
         "(default: they must beat predicting the mean)",
     )
     parser.add_argument(
         "--min-eval-rows", type=int, default=30,
-        help="fewer evaluation rows than this bless nothing (0: no minimum)",
+        help="fewer test-split rows than this bless nothing (0: no minimum)",
     )
 
 
