@@ -94,6 +94,15 @@ def _add_run_arguments(parser):
     parser.add_argument("--max-trials", type=int)
     parser.add_argument("--time-limit", type=int,
                         help="seconds for the whole search (0: no limit)")
+    parser.add_argument("--seed", type=int,
+                        help="the search's seed (default: the compiled one)")
+    parser.add_argument("--epochs", type=int,
+                        help="epochs per trial (default: the compiled one)")
+    parser.add_argument(
+        "--no-warm-start", dest="warm_start", action="store_const", const=0,
+        default=None,
+        help="start this run's search cold, not from the latest results",
+    )
     parser.add_argument("--service-account")
 
 

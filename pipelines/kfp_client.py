@@ -21,6 +21,9 @@ RUN_PARAMETERS = {
     "data_root": deploy_config.DATA_ROOT_PARAMETER,
     "max_trials": deploy_config.MAX_TRIALS_PARAMETER,
     "time_limit": deploy_config.TIME_LIMIT_PARAMETER,
+    "seed": deploy_config.SEED_PARAMETER,
+    "epochs": deploy_config.EPOCHS_PARAMETER,
+    "warm_start": deploy_config.WARM_START_PARAMETER,
 }
 
 

@@ -80,7 +80,8 @@ def test_run_with_parameters_on_the_latest_version(server, package):
     assert kfp_cli(
         endpoint, "run", "--pipeline-name", "taxi-automl",
         "--pipeline-root", "gs://b/root", "--data-root", "gs://b/day-2",
-        "--max-trials", "3", "--time-limit", "600",
+        "--max-trials", "3", "--time-limit", "600", "--seed", "7",
+        "--epochs", "4", "--no-warm-start",
         "--run-name", "nightly") == 0
     [run] = state.runs
     latest = state.versions[run["pipeline_version_reference"]["pipeline_id"]][
@@ -91,7 +92,8 @@ def test_run_with_parameters_on_the_latest_version(server, package):
     assert run["runtime_config"] == {
         "pipeline_root": "gs://b/root",
         "parameters": {"data_root": "gs://b/day-2", "max_trials": 3,
-                       "time_limit_seconds": 600},
+                       "time_limit_seconds": 600, "seed": 7, "epochs": 4,
+                       "warm_start": 0},
     }
     [experiment] = state.experiments.values()
     assert run["experiment_id"] == experiment["experiment_id"]
