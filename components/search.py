@@ -216,17 +216,17 @@ def write_best_hyperparameters(tuner, output_uri):
     out-of-memory retry) and its best epoch; `HyperParameters.from_config`
     ignores the extra key.
     """
-    best = [t for t in tuner.oracle.get_best_trials(1) if _finite(t.score)]
-    if not best:
+    best = tuner.oracle.best_trial()
+    if best is None:
         raise RuntimeError(
             "The search finished without a single successful trial; see the "
             "trial errors in the log above and in the search report."
         )
-    info = tuner.trial_info(best[0].trial_id)
-    config = best[0].hyperparameters.get_config()
+    info = tuner.trial_info(best.trial_id)
+    config = best.hyperparameters.get_config()
     config[spec.FINAL_FIT_KEY] = {
-        "trial_number": trial_number(best[0].trial_id),
-        "seed": tuner.trial_seed(best[0]),
+        "trial_number": trial_number(best.trial_id),
+        "seed": tuner.trial_seed(best),
         "batch_size": info.get("batch_size"),
         "best_epoch": info.get("best_epoch") or info.get("epochs"),
         "epochs": info.get("epochs"),
@@ -240,7 +240,7 @@ def write_best_hyperparameters(tuner, output_uri):
 def search_results(tuner, settings):
     """Everything about the search: budget, every trial, the best model."""
     oracle = tuner.oracle
-    best = [t for t in oracle.get_best_trials(1) if _finite(t.score)]
+    best = oracle.best_trial()
     attempts = tuner.trial_attempts()
     trials = []
     for trial_id in sorted(oracle.trials, key=int):
@@ -270,8 +270,8 @@ def search_results(tuner, settings):
             "name": oracle.objective.name,
             "direction": oracle.objective.direction,
         },
-        "best_trial_id": best[0].trial_id if best else None,
-        "best_trial_number": trial_number(best[0].trial_id) if best else None,
+        "best_trial_id": best.trial_id if best else None,
+        "best_trial_number": trial_number(best.trial_id) if best else None,
         "budget": {
             "max_trials": settings.max_trials,
             "time_limit_seconds": settings.time_limit_seconds,
@@ -282,7 +282,7 @@ def search_results(tuner, settings):
         "elapsed_seconds": round(oracle.elapsed_seconds(), 3),
         "submodule_mutations": dict(oracle.submodule_counts),
         "trials": trials,
-        "best_model": _architecture(tuner, best[0]) if best else None,
+        "best_model": _architecture(tuner, best) if best else None,
     }
 
 

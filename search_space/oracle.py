@@ -300,7 +300,7 @@ class HillClimbingOracle(keras_tuner.Oracle):
         """`trial 3/10  score 0.871 (best 0.884)  42 s  ETA 5 min  mutated:
         dense_block_1`."""
         finished = [t for t in self.trials.values() if t.status != RUNNING]
-        best = [t for t in [self._best_trial(self.trials.values())] if t]
+        best = self.best_trial()
         seconds = self.trial_seconds.get(trial.trial_id, 0.0)
         mean = sum(self.trial_seconds.values()) / max(len(self.trial_seconds), 1)
         remaining = max(0, self.max_trials - len(finished))
@@ -315,7 +315,7 @@ class HillClimbingOracle(keras_tuner.Oracle):
             int(trial.trial_id) + 1,
             self.max_trials,
             "failed" if trial.score is None else f"{trial.score:.4g}",
-            f"{best[0].score:.4g}" if best else "-",
+            f"{best.score:.4g}" if best else "-",
             seconds,
             _duration(remaining * mean),
             self.trial_origins.get(trial.trial_id, ""),
@@ -459,6 +459,12 @@ class HillClimbingOracle(keras_tuner.Oracle):
             and t.score is not None
             and math.isfinite(float(t.score))
         ]
+
+    def best_trial(self):
+        """The best trial that completed with a finite score (ties: the
+        earliest), or None: the parent of the next mutation, and the trial
+        the Trainer reproduces."""
+        return self._best_trial(self.trials.values())
 
     def _best_trial(self, candidates):
         # Ties go to the earliest trial: reloaded trials come in file order.

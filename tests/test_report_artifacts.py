@@ -18,6 +18,7 @@ from components import feature_kinds
 from components import report_artifacts
 from components import spec
 from pipelines import kubeflow_runner
+from tests.test_kubeflow_compile import compile_to
 
 ROOT = __file__.rsplit("/tests/", 1)[0]
 TITLES = {
@@ -29,17 +30,9 @@ TITLES = {
 @pytest.fixture(scope="module")
 def tuner_outputs(tmp_path_factory):
     """The AutoKerasTuner component's output artifact definitions."""
-    settings = kubeflow_runner.ClusterSettings()
-    pipeline = kubeflow_runner.create_kubeflow_pipeline(
-        pipeline_name="taxi-automl",
-        data_root="gs://bucket/data",
-        transform_config=feature_kinds.TransformConfig(label="payment_type"),
-        serving_model_dir="gs://bucket/serving",
-        settings=settings,
-    )
-    path = kubeflow_runner.compile_pipeline(
-        str(tmp_path_factory.mktemp("kfp") / "pipeline.yaml"), pipeline,
-        settings,
+    path = compile_to(
+        tmp_path_factory.mktemp("kfp") / "pipeline.yaml",
+        kubeflow_runner.ClusterSettings(),
     )
     with open(path) as f:
         document = next(yaml.safe_load_all(f))

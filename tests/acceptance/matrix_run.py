@@ -36,16 +36,16 @@ class Result:
 
     def line(self):
         ours = "-" if self.ours is None else f"{self.ours:.4f}"
-        boosting = "" if self.boosting is None else (
+        baselines = "" if self.boosting is None else (
             f"  hgb {self.boosting:.4f}"
         )
         if self.random_search is not None:
-            boosting += (f"  random search {self.random_search:.4f} "
-                         f"({self.random_search_seconds:.0f} s)")
+            baselines += (f"  random search {self.random_search:.4f} "
+                          f"({self.random_search_seconds:.0f} s)")
         return (
             f"{self.dataset}: {self.metric} ours {ours}  trivial "
             f"{self.trivial:.4f}  linear {self.linear:.4f} "
-            f"(tie margin {self.tie_margin:.3f}){boosting}  "
+            f"(tie margin {self.tie_margin:.3f}){baselines}  "
             f"{self.seconds:.0f} s  pushed={self.summary.get('pushed')} "
             f"({self.holdout_rows} held-out rows)"
         )
