@@ -1,7 +1,7 @@
 """Image folders to tf.Example for ExampleGen.
 
 A custom executor of TFX's standard `FileBasedExampleGen` (which still does
-the splitting into train/eval and the writing), as `csv_example_gen` is for
+the splitting into train/eval/test and the writing), as `csv_example_gen` is for
 CSV. It reads `input_base` laid out as one sub-directory per class
 (`components/image_files.py` lists it and says what is skipped) and writes
 one tf.Example per usable image:

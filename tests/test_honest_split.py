@@ -126,6 +126,9 @@ def test_an_unknown_final_fit_mode_is_an_error():
 
     with pytest.raises(ValueError, match="refit"):
         trainer._final_fit_arguments("bagging", {}, 8, [], [], None, None)
+    # The CLI's choices mirror the Trainer's (kept apart so that `--help`
+    # does not load TensorFlow).
+    assert cli_args.FINAL_FIT_MODES == trainer.FINAL_FIT_MODES
 
 
 @pytest.mark.parametrize(
