@@ -57,7 +57,12 @@ class _ReadCsvFile(beam.DoFn):
 
     def __init__(self, header, label):
         self._header = header
-        self._label_index = header.index(label) if label in header else None
+        # One label, or the list of a multi-task run's labels: a row
+        # missing any of them is dropped.
+        labels = [label] if isinstance(label, str) else list(label or ())
+        self._label_indices = [
+            header.index(name) for name in labels if name in header
+        ]
         self._dropped = beam.metrics.Metrics.counter(
             "autokeras_tfx", "rows_without_label"
         )
@@ -76,9 +81,7 @@ class _ReadCsvFile(beam.DoFn):
                     f"CSV file {path}, row {line}: {len(row)} fields, but "
                     f"the header has {len(header)}."
                 )
-            if self._label_index is not None and not row[
-                self._label_index
-            ].strip():
+            if any(not row[i].strip() for i in self._label_indices):
                 dropped += 1
                 continue
             yield [cell.encode("utf-8") for cell in row]
@@ -117,7 +120,8 @@ def _to_example(cells, column_infos):
 
 
 def label_from(exec_properties):
-    """The label named in ExampleGen's custom_config, or None."""
+    """The label named in ExampleGen's custom_config (a list of them in a
+    multi-task run), or None."""
     config = exec_properties.get("custom_config")
     if isinstance(config, str):
         config = json.loads(config) if config else {}

@@ -97,6 +97,7 @@ class LabelProfile:
     missing: int = 0
     values: int = 0
     non_numeric: int = 0
+    floats: int = 0
     classes: set = dataclasses.field(default_factory=set)
 
     def add(self, value):
@@ -106,8 +107,11 @@ class LabelProfile:
         self.values += 1
         if len(self.classes) < MAX_CLASSES:
             self.classes.add(value)
-        if value_kind(value) == STRING:
+        kind = value_kind(value)
+        if kind == STRING:
             self.non_numeric += 1
+        elif kind == FLOAT:
+            self.floats += 1
         return True
 
 
@@ -201,23 +205,41 @@ class Profile:
         header: the column names (from the first file).
         label: the label column.
         skip: columns not profiled (excluded ones).
+        other_labels: a multi-task run's further label columns, each
+            profiled as a label (`other_label_profiles`); `on_label` may
+            then be a dict label -> callback.
     """
 
     header: list
     label: str
     skip: tuple = ()
     on_label: object = None  # called with (value, location) per label
+    other_labels: tuple = ()
     rows: int = 0
+    # Rows with at least one label empty: ExampleGen drops them.
+    rows_missing_a_label: int = 0
     label_profile: LabelProfile = None
+    other_label_profiles: dict = None
     columns: dict = None
 
     def __post_init__(self):
         self.label_profile = LabelProfile(self.label)
-        self._label_index = self.header.index(self.label)
+        self.other_label_profiles = {
+            name: LabelProfile(name) for name in self.other_labels
+        }
+        callbacks = (
+            self.on_label if isinstance(self.on_label, dict)
+            else {self.label: self.on_label}
+        )
+        self._labels = [
+            (self.header.index(p.name), p, callbacks.get(p.name))
+            for p in [self.label_profile, *self.other_label_profiles.values()]
+        ]
+        labels = {self.label, *self.other_labels}
         self._features = [
             (index, ColumnProfile(name))
             for index, name in enumerate(self.header)
-            if name != self.label and name not in self.skip
+            if name not in labels and name not in self.skip
         ]
         self.columns = {column.name: column for _, column in self._features}
 
@@ -237,9 +259,14 @@ class Profile:
 
     def add_row(self, row, location):
         self.rows += 1
-        label_value = row[self._label_index]
-        if self.label_profile.add(label_value) and self.on_label:
-            self.on_label(label_value, location)
+        missing = False
+        for index, profile, callback in self._labels:
+            value = row[index]
+            if not profile.add(value):
+                missing = True
+            elif callback:
+                callback(value, location)
+        self.rows_missing_a_label += missing
         for index, column in self._features:
             value = row[index]
             if value:

@@ -3,6 +3,13 @@
 The tuner and the trainer both start here, so a trial and the final model see
 exactly the same inputs. Splits that fit in memory are parsed once into numpy
 arrays (every trial then reuses them); larger ones stream from the TFRecords.
+
+Where the examples come from is a *batch source*: a callable
+`batches(columns=None)` returning a `tf.data.Dataset` of one pass over the
+split, in batches of dense tensors keyed by transformed feature name (only
+`columns`, when given). By default (the tuner) the TFRecords are read here
+directly with the transformed feature spec; the Trainer passes one built on
+its `fn_args.data_accessor` (TFXIO, `components/trainer.py`).
 """
 
 import os
@@ -25,7 +32,7 @@ class InputDataError(ValueError):
     """The data cannot train the requested model; the message says why."""
 
 
-def describe_inputs(tft_output, config, train_files=()):
+def describe_inputs(tft_output, config, train_files=(), batches=None):
     """The search engine's view of the transformed features and the label.
 
     Args:
@@ -33,19 +40,25 @@ def describe_inputs(tft_output, config, train_files=()):
         config: the `feature_kinds.TransformConfig` Transform ran with.
         train_files: the train split's files; a regression label's mean and
             standard deviation come from them (the head rescales by them).
+        batches: the train split's batch source (module docstring); by
+            default `train_files` read directly.
 
     Returns:
         (features, labels): lists of `FeatureSpec` and `LabelSpec`.
     """
     spec = tft_output.transformed_feature_spec()
-    if config.label_key not in spec:
-        raise InputDataError(
-            f"The label column {config.label!r} is not in the transformed "
-            f"data (columns: {sorted(spec)}). Check --label."
-        )
+    label_keys = {}
+    for name in config.label_names:
+        key = feature_kinds.safe_key(name)
+        if key not in spec:
+            raise InputDataError(
+                f"The label column {name!r} is not in the transformed "
+                f"data (columns: {sorted(spec)}). Check --label."
+            )
+        label_keys[key] = name
     features = []
     for name in sorted(spec):
-        if name == config.label_key:
+        if name in label_keys:
             continue
         dtype = spec[name].dtype
         if dtype == tf.string:
@@ -76,22 +89,32 @@ def describe_inputs(tft_output, config, train_files=()):
             )
     if not features:
         raise InputDataError(
-            f"No feature columns besides the label {config.label!r} are left "
+            "No feature columns besides the label "
+            f"{', '.join(repr(n) for n in config.label_names)} are left "
             "to learn from; check --exclude and the data's columns."
         )
-    return features, [_describe_label(tft_output, config, train_files)]
+    return features, [
+        _describe_label(tft_output, config, name, train_files, batches)
+        for name in config.label_names
+    ]
 
 
-def label_statistics(files, tft_output, label_key):
-    """(mean, standard deviation) of a numeric label over the files."""
-    spec = {label_key: tft_output.transformed_feature_spec()[label_key]}
+def label_keys(config):
+    """What `load_split` takes as `label`: the one label's key, or the list
+    of every label's key in a multi-task run (then `y` is a dict)."""
+    keys = [feature_kinds.safe_key(name) for name in config.label_names]
+    return keys if config.is_multi_task else keys[0]
+
+
+def label_statistics(files, tft_output, label_key, batches=None):
+    """(mean, standard deviation) of a numeric label over the files.
+
+    `batches`: their batch source (module docstring), asked for the label
+    column only; by default the files read directly.
+    """
     count, total, squares = 0, 0.0, 0.0
-    dataset = (
-        tf.data.TFRecordDataset(files, compression_type="GZIP")
-        .batch(PARSE_BATCH_SIZE)
-        .map(lambda batch: tf.io.parse_example(batch, spec))
-    )
-    for batch in dataset:
+    batches = batches or _direct_batches(files, tft_output)
+    for batch in batches([label_key]):
         values = batch[label_key].numpy().astype(np.float64).reshape(-1)
         count += values.size
         total += values.sum()
@@ -102,39 +125,41 @@ def label_statistics(files, tft_output, label_key):
     return mean, float(np.sqrt(max(squares / count - mean * mean, 0.0)))
 
 
-def _describe_label(tft_output, config, train_files):
-    if config.task == feature_kinds.REGRESSION:
+def _describe_label(tft_output, config, name, train_files, batches=None):
+    key = feature_kinds.safe_key(name)
+    if config.task_of(name) == feature_kinds.REGRESSION:
         mean, std = (
-            label_statistics(train_files, tft_output, config.label_key)
+            label_statistics(train_files, tft_output, key, batches)
             if train_files
             else (None, None)
         )
         return search_features.LabelSpec(
-            config.label_key, feature_kinds.REGRESSION, mean=mean,
-            std=std or None,
+            key, feature_kinds.REGRESSION, mean=mean, std=std or None,
         )
-    classes = class_names(tft_output)
+    classes = class_names(tft_output, config.label_vocabulary_of(name))
     if len(classes) < 2:
         raise InputDataError(
-            f"The label column {config.label!r} has a single class "
+            f"The label column {name!r} has a single class "
             f"{classes[0] if classes else None!r} in the data; a classifier "
             "needs at least two. Check the label column, or use "
             "--task regression for a numeric target."
         )
     return search_features.LabelSpec(
-        config.label_key,
+        key,
         feature_kinds.CLASSIFICATION,
         num_classes=len(classes),
     )
 
 
-def class_names(tft_output):
-    """Label values in class-id order (class id i is `class_names()[i]`)."""
+def class_names(tft_output, vocabulary=feature_kinds.LABEL_VOCABULARY):
+    """Label values in class-id order (class id i is `class_names()[i]`).
+
+    `vocabulary`: the label's vocabulary file (`TransformConfig.
+    label_vocabulary_of`; the default is the first label's).
+    """
     return [
         value.decode() if isinstance(value, bytes) else str(value)
-        for value in tft_output.vocabulary_by_name(
-            feature_kinds.LABEL_VOCABULARY
-        )
+        for value in tft_output.vocabulary_by_name(vocabulary)
     ]
 
 
@@ -151,8 +176,15 @@ def split_files(examples_uri, split):
     return files
 
 
-def _parsed_batches(files, tft_output):
+def _direct_batches(files, tft_output):
+    """The default batch source: `files` read here, without TFXIO."""
+    return lambda columns=None: _parsed_batches(files, tft_output, columns)
+
+
+def _parsed_batches(files, tft_output, columns=None):
     spec = tft_output.transformed_feature_spec()
+    if columns is not None:
+        spec = {name: spec[name] for name in columns}
     return (
         tf.data.TFRecordDataset(files, compression_type="GZIP")
         .batch(PARSE_BATCH_SIZE)
@@ -166,15 +198,22 @@ def load_split(
     label,
     batch_size=32,
     in_memory_limit_bytes=DEFAULT_IN_MEMORY_LIMIT_BYTES,
+    batches=None,
 ):
     """Loads one split for `model.fit`.
 
     Args:
         files: the split's TFRecord files.
         tft_output: the `tft.TFTransformOutput` that wrote them.
-        label: the label's key in the transformed data.
+        label: the label's key in the transformed data, or a list of keys
+            (multi-task: `y` is then a dict keyed by label key, as the
+            model's outputs are named; `label_keys`).
         batch_size: the batch size of a streamed split.
         in_memory_limit_bytes: splits above it stream from disk.
+        batches: where the parsed examples come from, a batch source (module
+            docstring) over `files`, e.g. the Trainer's TFXIO reader; by
+            default the files are read here directly. `files` still
+            decide, by their size, whether the split is loaded or streamed.
 
     Returns:
         `(x, y)` numpy arrays (x a dict keyed by feature) when the split's
@@ -183,24 +222,31 @@ def load_split(
         feature are a `tf.data.Dataset` either way (of the arrays, parsed
         once): Keras takes strings only through tf.data.
     """
+    batches = batches or _direct_batches(files, tft_output)
     if sum(fileio.stat(f).length for f in files) > in_memory_limit_bytes:
         return (
-            _parsed_batches(files, tft_output)
+            batches()
             .unbatch()
-            .map(lambda row: (row, row.pop(label)))
+            .map(lambda row: (row, _pop_labels(row, label)))
             .batch(batch_size)
             .prefetch(tf.data.AUTOTUNE)
         )
     columns = {}
-    for batch in _parsed_batches(files, tft_output):
+    for batch in batches():
         for name, values in batch.items():
             columns.setdefault(name, []).append(values.numpy())
     if not columns:
         raise InputDataError(f"The files {files} hold no examples.")
     arrays = {name: np.concatenate(parts) for name, parts in columns.items()}
-    y = arrays.pop(label)
+    y = _pop_labels(arrays, label)
     if any(values.dtype == object for values in arrays.values()):
         return tf.data.Dataset.from_tensor_slices((arrays, y)).batch(
             batch_size
         )
     return arrays, y
+
+
+def _pop_labels(columns, label):
+    if isinstance(label, str):
+        return columns.pop(label)
+    return {key: columns.pop(key) for key in label}

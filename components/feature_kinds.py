@@ -58,13 +58,18 @@ def safe_key(raw_name):
 def column_keys(raw_names, label):
     """Raw column name -> a unique safe key.
 
-    The label's key is always `safe_key(label)` (the evaluation config names
+    A label's key is always `safe_key(label)` (the evaluation config names
     it before any data is seen); a name that is already safe keeps itself;
     the others get their safe form, made unique with "_2", "_3", ... in
     column order.
+
+    Args:
+        raw_names: the raw column names.
+        label: the label column, or a list of them (multi-task).
     """
-    keys = {label: safe_key(label)}
-    taken = {keys[label]}
+    labels = [label] if isinstance(label, str) else list(label)
+    keys = {name: safe_key(name) for name in labels}
+    taken = set(keys.values())
     for name in raw_names:
         if name not in keys and safe_key(name) == name and name not in taken:
             keys[name] = name
@@ -123,13 +128,45 @@ def read_column_table(schema):
     return []
 
 
+def label_tasks_for(labels, task=None, default=CLASSIFICATION):
+    """[(label, task)] for label columns and a `--task` value.
+
+    Args:
+        labels: the label columns, in order.
+        task: None (every label gets `default`), one task for every label,
+            or a dict label -> task (labels it does not name get
+            `default`).
+        default: a task, or a function label -> task (the multi-task CLI
+            infers each unnamed label's task from the data).
+    """
+    labels = list(labels)
+    if isinstance(task, dict):
+        unknown = [name for name in task if name not in labels]
+        if unknown:
+            raise ValueError(
+                f"--task names {', '.join(repr(n) for n in unknown)}, which "
+                f"{'is' if len(unknown) == 1 else 'are'} not a label "
+                f"(labels: {', '.join(labels)}); name labels given to "
+                "--label."
+            )
+    pick = default if callable(default) else (lambda name: default)
+    return [
+        (name, task.get(name) or pick(name) if isinstance(task, dict)
+         else task or pick(name))
+        for name in labels
+    ]
+
+
 @dataclasses.dataclass(frozen=True)
 class TransformConfig:
     """How to treat the raw columns; travels as a dict in `custom_config`.
 
     Args:
-        label: the label column.
-        task: "classification" or "regression".
+        label: the label column (the first one in a multi-task run).
+        task: "classification" or "regression": the label's task.
+        extra_labels: further label columns of a multi-task run, as
+            (column, task) pairs; each gets its own head, metrics and
+            blessing bar (`label_tasks` lists them all, in order).
         categorical_features: integer columns to encode as categories (strings
             are categorical unless listed in `text_features`).
         text_features: string columns holding free text.
@@ -144,6 +181,7 @@ class TransformConfig:
 
     label: str
     task: str = CLASSIFICATION
+    extra_labels: tuple = ()
     categorical_features: tuple = ()
     text_features: tuple = ()
     exclude_features: tuple = ()
@@ -160,6 +198,38 @@ class TransformConfig:
         for field in ("categorical_features", "text_features",
                       "exclude_features", "image_features"):
             object.__setattr__(self, field, tuple(getattr(self, field) or ()))
+        # Pairs arrive as JSON lists from custom_config.
+        object.__setattr__(self, "extra_labels", tuple(
+            (str(name), str(task)) for name, task in self.extra_labels or ()
+        ))
+        names = [name for name, _ in self.label_tasks]
+        for name, task in self.label_tasks:
+            if task not in TASKS:
+                raise ValueError(
+                    f"The task of label {name!r} must be one of {TASKS}; "
+                    f"received {task!r}."
+                )
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(
+                f"Label {repeated[0]!r} is named more than once; name each "
+                "label column once."
+            )
+        keys = [safe_key(name) for name in names]
+        for position, key in enumerate(keys):
+            if key in keys[:position]:
+                raise ValueError(
+                    f"Labels {names[keys.index(key)]!r} and "
+                    f"{names[position]!r} have the same model name {key!r} "
+                    "once made safe for Keras; rename one of the columns."
+                )
+
+    @classmethod
+    def for_labels(cls, label_tasks, **kwargs):
+        """The config of these (label, task) pairs, the first one first."""
+        (label, task), *extra = list(label_tasks)
+        return cls(label=label, task=task, extra_labels=tuple(extra),
+                   **kwargs)
 
     @classmethod
     def from_dict(cls, config):
@@ -168,12 +238,46 @@ class TransformConfig:
 
     @property
     def label_key(self):
-        """The label's key in the transformed data and the model."""
+        """The (first) label's key in the transformed data and the model."""
         return safe_key(self.label)
+
+    @property
+    def label_tasks(self):
+        """Every label column with its task, in order: [(name, task)]."""
+        return ((self.label, self.task),) + self.extra_labels
+
+    @property
+    def label_names(self):
+        return tuple(name for name, _ in self.label_tasks)
+
+    @property
+    def label_text(self):
+        """The label column, or the labels joined by "," (multi-task)."""
+        return ",".join(self.label_names)
+
+    @property
+    def task_text(self):
+        """The task, or the labels' tasks joined by "," (multi-task)."""
+        return ",".join(task for _, task in self.label_tasks)
+
+    @property
+    def is_multi_task(self):
+        return bool(self.extra_labels)
+
+    def task_of(self, name):
+        return dict(self.label_tasks)[name]
+
+    def label_vocabulary_of(self, name):
+        """The class vocabulary file of a classification label: the first
+        label keeps `LABEL_VOCABULARY`, the others get their own."""
+        if name == self.label:
+            return LABEL_VOCABULARY
+        return f"{LABEL_VOCABULARY}__{safe_key(name)}"
 
     def to_dict(self):
         return {
-            k: list(v) if isinstance(v, tuple) else v
+            k: [list(i) if isinstance(i, tuple) else i for i in v]
+            if isinstance(v, tuple) else v
             for k, v in dataclasses.asdict(self).items()
         }
 

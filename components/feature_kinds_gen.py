@@ -156,11 +156,12 @@ def curate(schema, dataset, config, int_distinct, image_shapes=None):
             (None: scanned by nobody; an image column then fails).
     """
     names = [feature.name for feature in schema.feature]
-    if config.label not in names:
-        raise ValueError(
-            f"The label column {config.label!r} is not in the data; its "
-            f"columns are: {', '.join(names)}."
-        )
+    for label in config.label_names:
+        if label not in names:
+            raise ValueError(
+                f"The label column {label!r} is not in the data; its "
+                f"columns are: {', '.join(names)}."
+            )
     _check_overrides(config, names)
     profiles = []
     for feature in schema.feature:
@@ -226,7 +227,7 @@ class Executor(base_executor.BaseExecutor):
         ).proto().datasets[0]
         int_names = [
             f.name for f in schema.feature
-            if f.type == schema_pb2.INT and f.name != config.label
+            if f.type == schema_pb2.INT and f.name not in config.label_names
         ]
         int_distinct = count_int_distinct(
             artifact_utils.get_single_uri(input_dict[EXAMPLES_KEY]), int_names
@@ -235,7 +236,7 @@ class Executor(base_executor.BaseExecutor):
         image_shapes = {
             name: image_shape.scan_shapes(examples_uri, name)
             for name in {*image_columns(schema), *config.image_features}
-            if name != config.label
+            if name not in config.label_names
         }
         curated, decisions = curate(
             schema, dataset, config, int_distinct, image_shapes

@@ -26,7 +26,9 @@ Refused, with what to do:
 - header: a blank first line, an empty or duplicated column name, a
   semicolon- or tab-delimited file;
 - rows: a row with more or fewer fields than the header, broken quoting;
-- label: not a column; no other feature column; empty in every row;
+- label: not a column; no other feature column; empty in every row
+  (a multi-task run checks each of its labels so; `infer_task` gives a
+  label without `--task` its task);
   classification with one class, or with more than 10% as many classes as
   rows (at least 20 rows, more than 2 classes: an ID-like label);
   regression with a value that is not a finite number (NaN, inf, text);
@@ -63,6 +65,8 @@ __all__ = [
     "MIN_TIME_LIMIT_SECONDS",
     "OUTPUT_MARKER",
     "check_csv_input",
+    "csv_header",
+    "infer_task",
     "check_output_dir",
     "check_run_arguments",
     "check_tfrecord_input",
@@ -85,34 +89,41 @@ class CsvReport:
         header: column names as ExampleGen keys them (the file's names, BOM
             and surrounding spaces stripped).
         rows: data rows read.
-        missing_label_rows: rows whose label is empty (the pipeline drops
-            them).
+        missing_label_rows: rows whose label (any label, multi-task) is
+            empty (the pipeline drops them).
         files: the data files.
+        tasks: label -> task, the inferred ones included.
     """
 
     header: list
     rows: int
     missing_label_rows: int
     files: list
+    tasks: dict = None
 
 
 def check_csv_input(
-    data_root, label, task, categorical=(), text=(), exclude=()
+    data_root, label, task, categorical=(), text=(), exclude=(),
+    other_labels=(),
 ):
     """Validates CSV input for a run; returns a `CsvReport`.
 
     Args:
         data_root: the directory CsvExampleGen will read.
         label: the label column.
-        task: "classification" or "regression".
+        task: "classification" or "regression" (None: inferred from the
+            label's values, `infer_task`).
         categorical, text, exclude: the columns named by `--categorical`,
             `--text` and `--exclude`.
+        other_labels: a multi-task run's further labels, as (column, task)
+            pairs (task None: inferred); each is checked as `label` is.
     """
     flags = {
         "--categorical": list(categorical),
         "--text": list(text),
         "--exclude": list(exclude),
     }
+    tasks = {label: task, **dict(other_labels)}
     files = input_files.csv_files(data_root)
     profile = None
     for path in files:
@@ -120,14 +131,18 @@ def check_csv_input(
             first = list(itertools.islice(csv_file.rows(), 1))
             _check_header(path, csv_file.header, first)
             if profile is None:
-                _check_columns(path, csv_file.header, label, flags)
+                for name in tasks:
+                    _check_columns(path, csv_file.header, name, flags,
+                                   labels=list(tasks))
                 profile = csv_profile.Profile(
                     csv_file.header,
                     label,
                     skip=tuple(exclude),
-                    on_label=(
-                        _regression_check(label) if task == REGRESSION else None
-                    ),
+                    other_labels=tuple(tasks)[1:],
+                    on_label={
+                        name: _regression_check(name)
+                        for name, kind in tasks.items() if kind == REGRESSION
+                    },
                 )
             elif csv_file.header != profile.header:
                 raise InputError(
@@ -136,15 +151,46 @@ def check_csv_input(
                     "same header."
                 )
             profile.add_file(csv_file, first)
-    _check_label_values(data_root, profile, task)
+    label_profiles = {
+        label: profile.label_profile, **profile.other_label_profiles
+    }
+    for name, kind in list(tasks.items()):
+        if kind is None:
+            # Regression is inferred only when every value is a finite
+            # number, so its per-value check has nothing left to find.
+            kind = tasks[name] = infer_task(label_profiles[name])
+        _check_label_values(data_root, profile, label_profiles[name], kind)
     _check_flagged_values(profile, flags)
     _check_stray_strings(profile, set(categorical) | set(text))
     return CsvReport(
         header=profile.header,
         rows=profile.rows,
-        missing_label_rows=profile.label_profile.missing,
+        missing_label_rows=profile.rows_missing_a_label,
         files=files,
+        tasks=tasks,
     )
+
+
+def csv_header(data_root):
+    """The first CSV file's header as ExampleGen keys it (None when the
+    file is empty; `check_csv_input` then says so)."""
+    with csv_profile.CsvFile(input_files.csv_files(data_root)[0]) as f:
+        return f.header
+
+
+def infer_task(label_profile):
+    """The task of a label from its values: regression for numbers with a
+    fractional part or more distinct values than `MAX_CLASS_FRACTION` of
+    the rows (a quantity), classification otherwise (strings, few
+    distinct integers)."""
+    labels = label_profile
+    if labels.values == 0 or labels.non_numeric:
+        return CLASSIFICATION
+    if labels.floats or len(labels.classes) > max(
+        2, MAX_CLASS_FRACTION * labels.values
+    ):
+        return REGRESSION
+    return CLASSIFICATION
 
 
 def _check_header(path, header, first_rows):
@@ -190,7 +236,7 @@ def _check_delimiter(path, header, first_rows):
             )
 
 
-def _check_columns(path, header, label, flags):
+def _check_columns(path, header, label, flags, labels=None):
     if label not in header:
         raise InputError(
             f"Label column {label!r} is not in {path!r} (columns: "
@@ -217,9 +263,11 @@ def _check_columns(path, header, label, flags):
                     "give each column one kind: drop it from one of them."
                 )
     excluded = set(flags["--exclude"])
-    if not [n for n in header if n != label and n not in excluded]:
+    labels = set(labels or [label])
+    if not [n for n in header if n not in labels and n not in excluded]:
         raise InputError(
-            f"{path!r} has no feature columns besides the label {label!r}"
+            f"{path!r} has no feature columns besides the label "
+            f"{', '.join(repr(n) for n in sorted(labels))}"
             f"{' once --exclude is applied' if excluded else ''}; a model "
             "needs at least one input column."
         )
@@ -237,12 +285,11 @@ def _regression_check(label):
     return check
 
 
-def _check_label_values(data_root, profile, task):
+def _check_label_values(data_root, profile, labels, task):
     if profile.rows == 0:
         raise InputError(
             f"The CSV files in {data_root!r} have a header but no data rows."
         )
-    labels = profile.label_profile
     if labels.values == 0:
         raise InputError(
             f"Label column {labels.name!r} is empty in all {profile.rows} "

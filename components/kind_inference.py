@@ -75,7 +75,9 @@ def decide_kinds(profiles, config):
         config: the run's `feature_kinds.TransformConfig` (label and
             overrides).
     """
-    keys = feature_kinds.column_keys([p.name for p in profiles], config.label)
+    keys = feature_kinds.column_keys(
+        [p.name for p in profiles], config.label_names
+    )
     return [
         ColumnDecision(p.name, keys[p.name], *_kind_and_reason(p, config))
         for p in profiles
@@ -84,8 +86,11 @@ def decide_kinds(profiles, config):
 
 def _kind_and_reason(profile, config):
     name = profile.name
-    if name == config.label:
-        return feature_kinds.LABEL, f"{profile.dtype}, the label"
+    if name in config.label_names:
+        return feature_kinds.LABEL, (
+            f"{profile.dtype}, the label" if not config.is_multi_task
+            else f"{profile.dtype}, {config.task_of(name)}"
+        )
     if name in config.exclude_features:
         return EXCLUDED, "--exclude"
     if profile.present == 0:

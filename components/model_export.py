@@ -8,7 +8,11 @@ and saved with `tf.saved_model.save` loads in `tf.saved_model.load` but not in
 the session-based loader TensorFlow Serving uses ("Could not find variable").
 Its endpoints:
 - `serving_default`: parses raw examples (no label), applies the Transform
-  graph and the model; what the Pusher serves.
+  graph and the model; what the Pusher serves. One label: `probabilities`,
+  `class_ids`, `classes` (classification) or `predictions` (regression).
+  Several labels (multi-task): the same outputs per label, keyed
+  `<label key>_<output>` (`multi_task_output_key`), e.g.
+  `species_classes`, `weight_predictions`.
 - `transform_features`: the Transform graph on raw examples, label included;
   TFMA calls it (`preprocessing_function_names`) to get class-id labels.
 
@@ -62,6 +66,37 @@ def serving_outputs(outputs, class_names=None):
     }
 
 
+def multi_task_output_key(label_key, output):
+    """A multi-task model's serving output of one label, e.g.
+    `species_classes`."""
+    return f"{label_key}_{output}"
+
+
+def label_of_output(output_name):
+    """The label key of a multi-task output name (`species_probabilities`
+    -> `species`); other names unchanged."""
+    for output in (PROBABILITIES, PREDICTIONS):
+        if output_name.endswith("_" + output):
+            return output_name[: -len(output) - 1]
+    return output_name
+
+
+def multi_task_serving_outputs(outputs, class_names_by_key):
+    """Every label's serving outputs, keyed by `multi_task_output_key`.
+
+    Args:
+        outputs: the model's outputs, a dict keyed by label key.
+        class_names_by_key: label key -> class names (None: regression).
+    """
+    served = {}
+    for key, class_names in class_names_by_key.items():
+        for output, tensor in serving_outputs(
+            outputs[key], class_names
+        ).items():
+            served[multi_task_output_key(key, output)] = tensor
+    return served
+
+
 class _Endpoints:
     """The functions the archive traces: parse, transform, predict."""
 
@@ -69,8 +104,9 @@ class _Endpoints:
         self._model = model
         self._tft_layer = tft_layer
         self._raw_spec = dict(raw_spec)
+        labels = {label} if isinstance(label, str) else set(label)
         self._serving_spec = {
-            k: v for k, v in self._raw_spec.items() if k != label
+            k: v for k, v in self._raw_spec.items() if k not in labels
         }
         self._input_names = [tensor.name for tensor in model.inputs]
         self._class_names = class_names
@@ -84,6 +120,8 @@ class _Endpoints:
         transformed = self._tft_layer(raw)
         inputs = {name: transformed[name] for name in self._input_names}
         outputs = self._model(inputs, training=False)
+        if isinstance(self._class_names, dict):
+            return multi_task_serving_outputs(outputs, self._class_names)
         return serving_outputs(outputs, self._class_names)
 
 
@@ -93,14 +131,22 @@ def export_serving_model(model, tft_output, label, class_names, export_dir):
     Args:
         model: the trained Keras 3 model (dict inputs keyed by feature).
         tft_output: the `tft.TFTransformOutput` the model was trained on.
-        label: the label column (parsed only by `transform_features`).
-        class_names: label values in class-id order, or None for regression.
+        label: the label column (parsed only by `transform_features`), or
+            the list of label columns of a multi-task model.
+        class_names: label values in class-id order, or None for regression;
+            multi-task: a dict label key -> class names or None.
         export_dir: the SavedModel directory to write.
     """
     tft_layer = tft_output.transform_features_layer()
+    if isinstance(class_names, dict):
+        class_names = {
+            key: list(names) if names else None
+            for key, names in class_names.items()
+        }
+    else:
+        class_names = list(class_names) if class_names else None
     endpoints = _Endpoints(
-        model, tft_layer, tft_output.raw_feature_spec(), label,
-        list(class_names) if class_names else None,
+        model, tft_layer, tft_output.raw_feature_spec(), label, class_names,
     )
     archive = keras.export.ExportArchive()
     archive.track(model)

@@ -12,8 +12,9 @@ Each raw feature is transformed by its kind:
   column table's `image_shape` (float32 pixels in [0, 255], shape
   [batch, height, width, channels]); being part of the Transform graph,
   this also runs inside the serving signature on raw bytes.
-The label is left unnormalised for regression, and mapped to class ids through
-its own vocabulary (`label_vocabulary_name`) for classification.
+A label is left unnormalised for regression, and mapped to class ids through
+its own vocabulary (`TransformConfig.label_vocabulary_of`) for
+classification; a multi-task run does this for each label by its own task.
 
 Every output but images has shape [batch, 1] so the model sees one layout
 for all features. The configuration arrives through Transform's `custom_config`.
@@ -111,7 +112,9 @@ def preprocessing_fn(inputs, custom_config):
     for name, tensor in inputs.items():
         key, kind = columns[name]
         if kind == feature_kinds.LABEL:
-            outputs[key] = _label(tensor, config.task)
+            outputs[key] = _label(
+                tensor, config.task_of(name), config.label_vocabulary_of(name)
+            )
         elif kind == feature_kinds.NUMERICAL:
             numeric[key] = tensor
         elif kind == feature_kinds.TEXT:
@@ -174,10 +177,10 @@ def _columns(inputs, config, table):
     the dtypes."""
     if table:
         return {c["name"]: (c["key"], c["kind"]) for c in table}
-    keys = feature_kinds.column_keys(sorted(inputs), config.label)
+    keys = feature_kinds.column_keys(sorted(inputs), config.label_names)
     columns = {}
     for name, tensor in inputs.items():
-        if name == config.label:
+        if name in config.label_names:
             kind = feature_kinds.LABEL
         elif name in config.exclude_features:
             kind = feature_kinds.EXCLUDED
@@ -187,7 +190,7 @@ def _columns(inputs, config, table):
     return columns
 
 
-def _label(tensor, task):
+def _label(tensor, task, vocabulary):
     if task == feature_kinds.REGRESSION:
         return _to_dense(_cast_float(tensor), 0.0)
     # Class ids in frequency order; no OOV bucket, so an unseen label at
@@ -195,7 +198,7 @@ def _label(tensor, task):
     return tft.compute_and_apply_vocabulary(
         _as_strings(tensor),
         num_oov_buckets=0,
-        vocab_filename=feature_kinds.LABEL_VOCABULARY,
+        vocab_filename=vocabulary,
     )
 
 

@@ -100,10 +100,12 @@ def fit_arguments(examples_uri, tft_output, config, settings, results_uri):
     """(args, kwargs) for `tuner.search`: the splits, loaded once for every
     trial when they fit in memory, plus epochs and TensorBoard logging."""
     train = data.load_split(
-        data.split_files(examples_uri, "train"), tft_output, config.label_key
+        data.split_files(examples_uri, "train"), tft_output,
+        data.label_keys(config),
     )
     evaluation = data.load_split(
-        data.split_files(examples_uri, "eval"), tft_output, config.label_key
+        data.split_files(examples_uri, "eval"), tft_output,
+        data.label_keys(config),
     )
     args = train if isinstance(train, tuple) else (train,)
     kwargs = {
@@ -179,7 +181,10 @@ def search_target(config):
     """What a search predicts: results of another target do not warm-start
     it (a pipeline recompiled for another label keeps its name, and so its
     MLMD context)."""
-    return {"label": config.label, "task": config.task}
+    target = {"label": config.label, "task": config.task}
+    if config.is_multi_task:
+        target["labels"] = [list(pair) for pair in config.label_tasks]
+    return target
 
 
 def read_warm_start(

@@ -7,12 +7,24 @@ trial trained (its seed and batch size; `FINAL_FIT_MODES`: retrain on train
 early-stopped on eval, or refit on train + eval for the trial's best epoch
 count), and exports the serving model, a
 `.keras` file and optionally a TFLite file (`components/model_export.py`).
+
+The examples are read through the Trainer's `fn_args.data_accessor`: its
+TFXIO `tf_dataset_factory` on `fn_args.train_files` / `eval_files` with the
+Transform output's schema, one unshuffled pass per dataset, feeding
+`data.load_split` (loaded into memory or streamed, as in the tuner). TFXIO
+gives the same dense tensors as the tuner's direct reader (`[batch, 1]`
+float32/int64/string columns, `[batch, H, W, C]` images); a column that
+would arrive sparse or ragged is an `InputDataError`. A hand-built `FnArgs`
+without a data accessor falls back to that direct reader.
 """
 
 import keras
 import keras_tuner
+import tensorflow as tf
 import tensorflow_transform as tft
+from tensorflow_metadata.proto.v0 import schema_pb2
 from tfx.dsl.io import fileio
+from tfx_bsl.public import tfxio
 
 from components import data
 from components import epoch_log
@@ -45,6 +57,54 @@ def _files(patterns):
     return sorted(f for pattern in patterns for f in fileio.glob(pattern))
 
 
+def _accessor_batches(data_accessor, patterns, tft_output):
+    """A `data` batch source over `patterns` through the Trainer's data
+    accessor (TFXIO), or None (the direct reader) without one."""
+    if data_accessor is None:
+        return None
+    schema = tft_output.transformed_metadata.schema
+
+    def batches(columns=None):
+        dataset = data_accessor.tf_dataset_factory(
+            list(patterns),
+            tfxio.TensorFlowDatasetOptions(
+                batch_size=data.PARSE_BATCH_SIZE,
+                # The default (None) repeats forever; Keras makes the epochs.
+                num_epochs=1,
+                shuffle=False,
+            ),
+            _project(schema, columns),
+        )
+        not_dense = sorted(
+            name for name, spec in dataset.element_spec.items()
+            if not isinstance(spec, tf.TensorSpec)
+        )
+        if not_dense:
+            raise data.InputDataError(
+                f"The transformed columns {not_dense} are not dense tensors "
+                "of a fixed shape; the model takes only those."
+            )
+        return dataset
+
+    return batches
+
+
+def _project(schema, columns):
+    if columns is None:
+        return schema
+    projected = schema_pb2.Schema()
+    projected.CopyFrom(schema)
+    del projected.feature[:]
+    projected.feature.extend(f for f in schema.feature if f.name in columns)
+    return projected
+
+
+def _concatenated(first, second):
+    if first is None or second is None:
+        return None
+    return lambda columns=None: first(columns).concatenate(second(columns))
+
+
 def run_fn(fn_args):
     """TFX Trainer entry point.
 
@@ -61,8 +121,16 @@ def run_fn(fn_args):
         )
     tft_output = tft.TFTransformOutput(fn_args.transform_output)
     train_files = _files(fn_args.train_files)
+    # None in a hand-built FnArgs: the files are then read directly.
+    accessor = getattr(fn_args, "data_accessor", None)
+    train_batches = _accessor_batches(
+        accessor, fn_args.train_files, tft_output
+    )
+    eval_batches = _accessor_batches(accessor, fn_args.eval_files, tft_output)
     # The train files give a regression label's scale, as in the tuner.
-    features, labels = data.describe_inputs(tft_output, config, train_files)
+    features, labels = data.describe_inputs(
+        tft_output, config, train_files, batches=train_batches
+    )
     hypermodel = assemble.default_hypermodel(features, labels)
     hp = keras_tuner.HyperParameters.from_config(fn_args.hyperparameters)
 
@@ -76,6 +144,7 @@ def run_fn(fn_args):
     fit_kwargs = _final_fit_arguments(
         mode, recipe, int(custom_config.get("epochs", DEFAULT_EPOCHS)),
         train_files, _files(fn_args.eval_files), tft_output, config,
+        train_batches=train_batches, eval_batches=eval_batches,
     )
     train = fit_kwargs.pop("x")
     if isinstance(train, tuple):
@@ -83,13 +152,10 @@ def run_fn(fn_args):
     else:
         hypermodel.fit(hp, model, train, **fit_kwargs)
 
-    class_names = (
-        data.class_names(tft_output)
-        if config.task == feature_kinds.CLASSIFICATION
-        else None
-    )
     model_export.export_serving_model(
-        model, tft_output, config.label, class_names,
+        model, tft_output,
+        list(config.label_names) if config.is_multi_task else config.label,
+        _served_class_names(tft_output, config),
         fn_args.serving_model_dir,
     )
     # Siblings of Format-Serving in the model artifact; the Pusher copies
@@ -100,10 +166,30 @@ def run_fn(fn_args):
         model_export.export_tflite_model(model, model_dir)
 
 
+def _served_class_names(tft_output, config):
+    """Class names of a classification label, None for regression; in a
+    multi-task run a dict of them keyed by label key."""
+    def names(label):
+        if config.task_of(label) != feature_kinds.CLASSIFICATION:
+            return None
+        return data.class_names(tft_output, config.label_vocabulary_of(label))
+
+    if not config.is_multi_task:
+        return names(config.label)
+    return {
+        feature_kinds.safe_key(label): names(label)
+        for label in config.label_names
+    }
+
+
 def _final_fit_arguments(
-    mode, recipe, max_epochs, train_files, eval_files, tft_output, config
+    mode, recipe, max_epochs, train_files, eval_files, tft_output, config,
+    train_batches=None, eval_batches=None,
 ):
     """`fit` arguments (with `x`) for the final model, per `FINAL_FIT_MODES`.
+
+    `train_batches` / `eval_batches`: the splits' batch sources (`data`;
+    `_accessor_batches`), or None to read the files directly.
     """
     if mode not in FINAL_FIT_MODES:
         raise ValueError(
@@ -121,13 +207,19 @@ def _final_fit_arguments(
         kwargs["batch_size"] = int(recipe["batch_size"])
     if mode == REFIT:
         kwargs["x"] = data.load_split(
-            list(train_files) + list(eval_files), tft_output, config.label_key
+            list(train_files) + list(eval_files), tft_output,
+            data.label_keys(config),
+            batches=_concatenated(train_batches, eval_batches),
         )
         kwargs["epochs"] = int(recipe.get("best_epoch") or max_epochs)
         return kwargs
-    kwargs["x"] = data.load_split(train_files, tft_output, config.label_key)
+    kwargs["x"] = data.load_split(
+        train_files, tft_output, data.label_keys(config),
+        batches=train_batches,
+    )
     kwargs["validation_data"] = data.load_split(
-        eval_files, tft_output, config.label_key
+        eval_files, tft_output, data.label_keys(config),
+        batches=eval_batches,
     )
     kwargs["epochs"] = max_epochs
     kwargs["callbacks"].insert(

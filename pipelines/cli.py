@@ -18,6 +18,7 @@ import sys
 import time
 import traceback
 
+from components import feature_kinds
 from components import input_checks
 from pipelines import cli_args
 from pipelines import kfp_cli
@@ -127,17 +128,33 @@ def run(args):
     input_checks.check_output_dir(args.output)
     columns = None
     if args.input_format == "csv":
-        report = input_checks.check_csv_input(
-            args.data, args.label, args.task,
-            categorical=args.categorical, text=args.text,
-            exclude=args.exclude,
+        header = input_checks.csv_header(args.data)
+        labels = cli_args.label_columns(args.label, header)
+        # Unnamed tasks: classification for one label; inferred from the
+        # values (None) for each label of a multi-task run.
+        label_tasks = feature_kinds.label_tasks_for(
+            labels, args.task,
+            default=feature_kinds.CLASSIFICATION if len(labels) == 1
+            else None,
         )
+        (label, task), *others = label_tasks
+        report = input_checks.check_csv_input(
+            args.data, label, task,
+            categorical=args.categorical, text=args.text,
+            exclude=args.exclude, other_labels=others,
+        )
+        args.label_tasks = [(name, report.tasks[name]) for name in labels]
+        if len(labels) > 1:
+            print("autokeras-tfx: multi-task, one head per label: " + ", ".join(
+                f"{name} ({task})" for name, task in args.label_tasks
+            ))
         columns = report.header
         args.rows = report.rows - report.missing_label_rows
         if report.missing_label_rows:
+            named = " or ".join(repr(name) for name in labels)
             print(
                 f"autokeras-tfx: {report.missing_label_rows} of "
-                f"{report.rows} rows have no {args.label!r} value; they are "
+                f"{report.rows} rows have no {named} value; they are "
                 "dropped (they can neither train nor score a model)."
             )
     elif args.input_format == "images":
@@ -172,7 +189,9 @@ def _run_pipeline(args, config, columns, console):
     def say(line):
         print(line, file=console.stream, flush=True)
 
-    identity = local_runner.run_identity(args.label, args.task, columns)
+    identity = local_runner.run_identity(
+        config.label_text, config.task_text, columns
+    )
     args.pipeline_name = (
         args.pipeline_name or local_runner.default_pipeline_name(identity)
     )

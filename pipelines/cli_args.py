@@ -17,13 +17,47 @@ def comma_list(value):
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def task_argument(value):
+    """`--task`: one task for every label, or `a=classification,b=...`
+    per label (multi-task); returns the task, or a dict label -> task."""
+    value = value.strip()
+    if value in feature_kinds.TASKS:
+        return value
+    tasks = {}
+    for item in comma_list(value) or [""]:
+        name, _, task = item.rpartition("=")
+        if not name.strip() or task.strip() not in feature_kinds.TASKS:
+            raise argparse.ArgumentTypeError(
+                f"{value!r}: give one of {', '.join(feature_kinds.TASKS)}, "
+                "or a task per label as LABEL=TASK pairs joined by ',' "
+                "(e.g. species=classification,weight=regression)"
+            )
+        tasks[name.strip()] = task.strip()
+    return tasks
+
+
+def label_columns(label, header=None):
+    """The label columns `--label` names: one, or several joined by ","
+    (multi-task). A header name that itself holds a comma is one label."""
+    if header is not None and label in header:
+        return [label]
+    return comma_list(label or "")
+
+
 def add_label_arguments(parser, label_required=True,
                         label_help="the label column"):
-    parser.add_argument("--label", required=label_required, default=None,
-                        help=label_help)
     parser.add_argument(
-        "--task", choices=feature_kinds.TASKS,
-        default=feature_kinds.CLASSIFICATION,
+        "--label", required=label_required, default=None,
+        help=label_help + "; several joined by ',' train one model with a "
+        "head per label (multi-task)",
+    )
+    parser.add_argument(
+        "--task", type=task_argument, default=None,
+        metavar="{classification,regression} or LABEL=TASK,...",
+        help="the task of every label, or of each (LABEL=TASK pairs joined "
+        "by ','). Default: classification for a single label; in a "
+        "multi-task run each label not named is inferred from its values "
+        "(numbers with many distinct values: regression)",
     )
 
 
@@ -151,10 +185,16 @@ def add_model_arguments(parser, label_required=True,
 
 
 def transform_config(args):
-    """The TransformConfig that the label/column arguments describe."""
-    return feature_kinds.TransformConfig(
-        label=args.label,
-        task=args.task,
+    """The TransformConfig that the label/column arguments describe.
+
+    `args.label_tasks` (set by `run` once the data has given the tasks it
+    infers) wins over `--label`/`--task`.
+    """
+    label_tasks = getattr(args, "label_tasks", None) or (
+        feature_kinds.label_tasks_for(label_columns(args.label), args.task)
+    )
+    return feature_kinds.TransformConfig.for_labels(
+        label_tasks,
         categorical_features=args.categorical,
         text_features=args.text,
         exclude_features=args.exclude,

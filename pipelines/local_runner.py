@@ -55,7 +55,9 @@ def default_pipeline_name(identity):
     digest = hashlib.sha256(
         json.dumps(identity, sort_keys=True).encode("utf-8")
     ).hexdigest()[:8]
-    return f"{slug or 'label'}-{identity['task']}-{digest}"
+    # A multi-task run's labels and tasks are joined by ",".
+    task = re.sub(r"[^a-z0-9]+", "-", identity["task"]).strip("-")
+    return f"{slug or 'label'}-{task}-{digest}"
 
 
 def claim_pipeline_dir(output_dir, pipeline_name, identity):

@@ -110,15 +110,59 @@ def eval_config(
 ):
     """TFMA config: metrics, and the thresholds that bless a model.
 
-    A candidate is blessed when all hold:
+    A candidate is blessed when all hold, for every label of a multi-task
+    run (each label is one TFMA output, named by its served prediction,
+    `<label key>_probabilities` or `<label key>_predictions`):
     - the evaluation has at least `min_eval_rows` rows;
     - it beats the trivial predictor on the same rows (majority class /
       the mean; `components.eval_metrics`), unless an absolute bound is
-      given instead (`min_accuracy`, `max_regression_loss`);
+      given instead (`min_accuracy` for classification labels,
+      `max_regression_loss` for regression labels);
     - it is not worse than the latest blessed model, when there is one
       (TFX drops change thresholds when there is no baseline).
     """
-    if config.task == feature_kinds.CLASSIFICATION:
+    multi = config.is_multi_task
+    label_keys, metrics_specs = {}, []
+    for position, (name, task) in enumerate(config.label_tasks):
+        key = feature_kinds.safe_key(name)
+        metrics, prediction_key = _label_metrics(
+            task, min_accuracy, max_regression_loss,
+            # Rows are counted once: the same rows carry every label.
+            (min_eval_rows or 0) if position == 0 else None,
+        )
+        if not multi:
+            return tfma_config.EvalConfig(
+                model_specs=[_model_spec(label_key=key,
+                                         prediction_key=prediction_key)],
+                slicing_specs=[tfma_config.SlicingSpec()],
+                metrics_specs=[tfma_config.MetricsSpec(metrics=metrics)],
+            )
+        # TFMA reads a multi-output model's predictions by output name, so
+        # the output is named as the served tensor (`species_probabilities`)
+        # and mapped to its label.
+        output = model_export.multi_task_output_key(key, prediction_key)
+        label_keys[output] = key
+        metrics_specs.append(
+            tfma_config.MetricsSpec(metrics=metrics, output_names=[output])
+        )
+    return tfma_config.EvalConfig(
+        model_specs=[_model_spec(label_keys=label_keys)],
+        slicing_specs=[tfma_config.SlicingSpec()],
+        metrics_specs=metrics_specs,
+    )
+
+
+def _model_spec(**keys):
+    return tfma_config.ModelSpec(
+        signature_name=model_export.SERVING_SIGNATURE,
+        preprocessing_function_names=[model_export.TRANSFORM_SIGNATURE],
+        **keys,
+    )
+
+
+def _label_metrics(task, min_accuracy, max_regression_loss, min_eval_rows):
+    """(metric configs, serving prediction key) of one label."""
+    if task == feature_kinds.CLASSIFICATION:
         metric, prediction_key = "SparseCategoricalAccuracy", "probabilities"
         direction = tfma_config.MetricDirection.HIGHER_IS_BETTER
         trivial = "AccuracyOverTrivial"
@@ -140,31 +184,20 @@ def eval_config(
     )
     if absolute is not None:
         not_worse.value_threshold.CopyFrom(absolute.value_threshold)
-    metrics = [
-        _thresholded("ExampleCount", _bound(lower=min_eval_rows))
-        if min_eval_rows
-        else tfma_config.MetricConfig(class_name="ExampleCount"),
-        _thresholded(metric, not_worse),
-    ]
+    metrics = []
+    if min_eval_rows:
+        metrics.append(
+            _thresholded("ExampleCount", _bound(lower=min_eval_rows))
+        )
+    elif min_eval_rows is not None:  # 0: counted, no bar
+        metrics.append(tfma_config.MetricConfig(class_name="ExampleCount"))
+    metrics.append(_thresholded(metric, not_worse))
     if absolute is None:
         # Strictly better than the trivial predictor.
         metrics.append(
             _thresholded(trivial, _bound(lower=1e-9), EVAL_METRICS_MODULE)
         )
-    return tfma_config.EvalConfig(
-        model_specs=[
-            tfma_config.ModelSpec(
-                signature_name=model_export.SERVING_SIGNATURE,
-                label_key=config.label_key,
-                prediction_key=prediction_key,
-                preprocessing_function_names=[
-                    model_export.TRANSFORM_SIGNATURE
-                ],
-            )
-        ],
-        slicing_specs=[tfma_config.SlicingSpec()],
-        metrics_specs=[tfma_config.MetricsSpec(metrics=metrics)],
-    )
+    return metrics, prediction_key
 
 
 def create_pipeline(
@@ -236,7 +269,10 @@ def create_pipeline(
         example_gen = FileBasedExampleGen(
             input_base=data_root,
             output_config=example_gen_output_config(split),
-            custom_config={csv_example_gen.LABEL_KEY: transform_config.label},
+            custom_config={csv_example_gen.LABEL_KEY: (
+                list(transform_config.label_names)
+                if transform_config.is_multi_task else transform_config.label
+            )},
             custom_executor_spec=executor_spec.BeamExecutorSpec(
                 csv_example_gen.Executor
             ),

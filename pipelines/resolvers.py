@@ -23,10 +23,13 @@ def pipeline_scope(pipeline_name, transform_config):
     """`<pipeline>/<label>/<task>`: runs whose results may feed each other.
 
     The label and task are in it so that a pipeline recompiled for another
-    target (a new version under the same name) starts afresh.
+    target (a new version under the same name) starts afresh; a multi-task
+    run has every label and task, joined by "," (`a,b/classification,
+    regression`).
     """
     return (
-        f"{pipeline_name}/{transform_config.label}/{transform_config.task}"
+        f"{pipeline_name}/{transform_config.label_text}/"
+        f"{transform_config.task_text}"
     )
 
 

@@ -13,6 +13,7 @@ import os
 from ml_metadata.metadata_store import metadata_store
 from ml_metadata.proto import metadata_store_pb2
 
+from components import model_export
 from components import search as tuner_search
 
 
@@ -40,7 +41,8 @@ def _custom(artifact, name):
 
 def overall_metrics(evaluation_uri, model_name=None):
     """Metric name -> value on the overall slice of a TFMA evaluation: the
-    candidate's, or with `model_name="baseline"` the baseline model's."""
+    candidate's, or with `model_name="baseline"` the baseline model's. A
+    multi-task model's metrics are named `<label key>/<metric>`."""
     import tensorflow_model_analysis as tfma  # heavy; only when summarising
 
     for slice_metrics in tfma.load_metrics(evaluation_uri):
@@ -56,17 +58,53 @@ def overall_metrics(evaluation_uri, model_name=None):
             ):
                 continue
             if item.value.HasField("double_value"):
-                values[item.key.name] = item.value.double_value.value
+                values[_metric_name(item.key.output_name, item.key.name)] = (
+                    item.value.double_value.value
+                )
         return values
     return {}
 
 
+def _metric_name(output_name, name):
+    # A multi-task output is named as its served tensor; show the label.
+    return (
+        f"{model_export.label_of_output(output_name)}/{name}"
+        if output_name else name
+    )
+
+
+def _by_output(metrics):
+    """{label key or "": {metric: value}} of `overall_metrics`' names."""
+    groups = {}
+    for name, value in metrics.items():
+        output, _, metric = name.rpartition("/")
+        groups.setdefault(output, {})[metric] = value
+    return groups
+
+
 def blessing_reasons(metrics, baseline_metrics):
-    """Why TFMA blessed: the bars the model cleared, with both values."""
+    """Why TFMA blessed: the bars the model cleared, with both values (per
+    label, named, in a multi-task run)."""
+    groups, baselines = _by_output(metrics), _by_output(baseline_metrics)
+    rows = next(
+        (g["example_count"] for g in groups.values() if "example_count" in g),
+        None,
+    )
+    reasons = []
+    for output, group in sorted(groups.items()):
+        prefix = f"{output}: " if output else ""
+        reasons.extend(
+            prefix + reason for reason in _output_blessing_reasons(
+                group, baselines.get(output, {}), rows
+            )
+        )
+    return reasons
+
+
+def _output_blessing_reasons(metrics, baseline_metrics, rows):
     reasons = []
     rows = (
-        f" on the same {metrics['example_count']:.0f} evaluation rows"
-        if "example_count" in metrics else ""
+        f" on the same {rows:.0f} evaluation rows" if rows is not None else ""
     )
     for model_name, trivial_name, label, trivial_text in (
         ("sparse_categorical_accuracy", "trivial_accuracy", "accuracy",
@@ -120,6 +158,7 @@ def blessing_failures(evaluation_uri, metrics):
     import tensorflow_model_analysis as tfma  # heavy; only when summarising
 
     result = tfma.load_validation_result(evaluation_uri)
+    groups = _by_output(metrics)
     reasons = []
     if result.missing_thresholds:
         reasons.append("no threshold could be checked (missing thresholds)")
@@ -127,9 +166,14 @@ def blessing_failures(evaluation_uri, metrics):
         for failure in per_slice.failures:
             name = failure.metric_key.name
             value = failure.metric_value.double_value.value
+            output = failure.metric_key.output_name
+            output = model_export.label_of_output(output)
+            # A multi-task run names the label each failure is about.
+            prefix = f"{output}: " if output else ""
+            metrics = groups.get(output, {})
             if name in _PAIRED_METRICS:
                 model_name, trivial_name, text = _PAIRED_METRICS[name]
-                reasons.append(text.format(
+                reasons.append(prefix + text.format(
                     model=metrics.get(model_name, float("nan")),
                     trivial=metrics.get(trivial_name, float("nan")),
                 ))
@@ -142,13 +186,14 @@ def blessing_failures(evaluation_uri, metrics):
                 )
             elif failure.metric_threshold.HasField("change_threshold"):
                 reasons.append(
-                    f"{name} {metrics.get(name, value):.4g} is worse than "
+                    f"{prefix}{name} {metrics.get(name, value):.4g} is worse "
+                    "than "
                     "the latest blessed model's (change "
                     f"{value:+.4g})"
                 )
             else:
                 reasons.append(
-                    f"{name} {value:.4g} is not "
+                    f"{prefix}{name} {value:.4g} is not "
                     f"{_bound_text(failure.metric_threshold)}"
                 )
     return reasons

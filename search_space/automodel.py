@@ -78,12 +78,17 @@ class AutoModel(keras_tuner.HyperModel):
             # Registered here so the batch size is part of the space; it is
             # used by `fit`.
             self._batch_size(hp)
+        loss_weights = None
         if len(self.heads) == 1:
             loss, metrics = self.heads[0].loss(), self.heads[0].metrics()
         else:
             loss = {h.label.name: h.loss() for h in self.heads}
             metrics = {h.label.name: h.metrics() for h in self.heads}
-        model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
+            loss_weights = multi_task_loss_weights(self.heads)
+        model.compile(
+            optimizer=optimizer, loss=loss, metrics=metrics,
+            loss_weights=loss_weights,
+        )
         return model
 
     def _build_optimizer(self, hp):
@@ -178,6 +183,26 @@ class AutoModel(keras_tuner.HyperModel):
             "weight_decay": self.weight_decay,
             "batch_size": self.batch_size,
         }
+
+
+def multi_task_loss_weights(heads):
+    """Per-output loss weights of a model with several heads.
+
+    The training loss, and so the search objective `val_loss`, is the sum
+    of every head's loss: cross-entropy for a classification head, and for
+    a regression head its mean squared error divided by the label's
+    variance on the train split (1 when unknown), i.e. the MSE in standard
+    deviations. Unweighted, a label in large units (a weight in pounds)
+    would drown the others.
+    """
+    weights = {}
+    for head in heads:
+        std = getattr(head.label, "std", None)
+        weights[head.label.name] = (
+            1.0 / float(std) ** 2
+            if head.label.task == "regression" and std else 1.0
+        )
+    return weights
 
 
 def adapt_text_vocabularies(model, x):

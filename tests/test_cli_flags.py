@@ -5,8 +5,11 @@ import ast
 import pathlib
 import re
 
+import pytest
+
 from components import feature_kinds
 from pipelines import cli
+from pipelines import cli_args
 from pipelines import env_config
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -34,10 +37,46 @@ def test_run_and_kfp_compile_share_the_model_flags():
             b.dest, b.type, b.default, b.choices), flag
         # Only --label's help differs: `run` also reads image folders.
         assert flag == "--label" or a.help == b.help, flag
-    assert tuple(compile_["--task"].choices) == feature_kinds.TASKS
+    assert compile_["--task"].type is cli_args.task_argument
+    for task in feature_kinds.TASKS:
+        assert cli_args.task_argument(task) == task
     args = parser.parse_args(["kfp", "compile", "--label", "y",
                               "--categorical", "a, b", "--no-warm-start"])
     assert args.categorical == ["a", "b"] and args.warm_start is False
+
+
+def test_multi_task_labels_and_tasks_from_the_flags():
+    parser = cli.build_parser()
+    args = parser.parse_args([
+        "kfp", "compile", "--label", "species, weight,pulse",
+        "--task", "weight=regression,species=classification",
+    ])
+    config = cli_args.transform_config(args)
+    # The first label first; a label --task does not name: classification
+    # (kfp compile reads no data to infer from).
+    assert config.label_tasks == (
+        ("species", "classification"), ("weight", "regression"),
+        ("pulse", "classification"),
+    )
+    assert config.is_multi_task and config.label_text == "species,weight,pulse"
+    # A header name holding a comma is one label, not two.
+    assert cli_args.label_columns("a,b", header=["a,b", "x"]) == ["a,b"]
+    assert cli_args.label_columns("a,b", header=["a", "b"]) == ["a", "b"]
+
+
+@pytest.mark.parametrize("value", ["classify", "a=b", "=regression", ","])
+def test_a_bad_task_value_is_refused_with_the_accepted_forms(value, capsys):
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(
+            ["kfp", "compile", "--label", "a", "--task", value]
+        )
+    error = capsys.readouterr().err
+    assert "classification, regression" in error and "LABEL=TASK" in error
+
+
+def test_task_of_a_label_not_given_to_label_is_an_error():
+    with pytest.raises(ValueError, match="'weight'.*not a label"):
+        feature_kinds.label_tasks_for(["species"], {"weight": "regression"})
 
 
 def test_no_flag_is_defined_twice_in_the_source():

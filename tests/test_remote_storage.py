@@ -175,12 +175,16 @@ def _artifact(cls, uri, **properties):
 
 @pytest.fixture(scope="module")
 def trained(remote_inputs, straight):
-    """The standard TFX Trainer running our run_fn, all URIs on ram://."""
+    """The standard TFX Trainer running our run_fn, all URIs on ram://:
+    (the model URI, the file patterns its data accessor was asked for)."""
     from tfx.components.trainer import executor as trainer_executor
+    from tfx.components.util import tfxio_utils
     from tfx.proto import trainer_pb2
     from tfx.types import standard_artifacts
     from tfx.types import standard_component_specs as keys
     from tfx.utils import proto_utils
+
+    from components import data
 
     examples, graph = remote_inputs
     best_uri, _ = tuner_harness.outputs(straight[0])
@@ -214,16 +218,44 @@ def trained(remote_inputs, straight):
         ),
         keys.CUSTOM_CONFIG_KEY: json.dumps(custom_config),
     }
-    trainer_executor.GenericExecutor().Do(
-        input_dict, output_dict, exec_properties
-    )
-    return model_uri
+    reads = []
+    make_factory = tfxio_utils.get_tf_dataset_factory_from_artifact
+
+    def recording_factory(*args, **kwargs):
+        # The real TFXIO factory the Trainer's data accessor is built on.
+        factory = make_factory(*args, **kwargs)
+
+        def dataset(patterns, options, schema):
+            reads.append(list(patterns))
+            return factory(patterns, options, schema)
+
+        return dataset
+
+    def direct_read(*args, **kwargs):
+        raise AssertionError("the TFRecords were read without the accessor")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            tfxio_utils, "get_tf_dataset_factory_from_artifact",
+            recording_factory,
+        )
+        patch.setattr(data, "_parsed_batches", direct_read)
+        trainer_executor.GenericExecutor().Do(
+            input_dict, output_dict, exec_properties
+        )
+    return model_uri, reads
 
 
 def test_trainer_run_fn_reads_and_writes_on_the_remote_filesystem(trained):
-    assert gfile.exists(f"{trained}/Format-Serving/saved_model.pb")
-    assert gfile.exists(f"{trained}/Format-Keras/model.keras")
-    served = tf.saved_model.load(f"{trained}/Format-Serving")
+    model_uri, reads = trained
+    # Every example came through the data accessor (TFXIO) from ram://.
+    assert sorted(reads) == [
+        [f"{RAM}/inputs/transformed_examples/Split-{split}/*"]
+        for split in ("eval", "train")
+    ]
+    assert gfile.exists(f"{model_uri}/Format-Serving/saved_model.pb")
+    assert gfile.exists(f"{model_uri}/Format-Keras/model.keras")
+    served = tf.saved_model.load(f"{model_uri}/Format-Serving")
     assert "serving_default" in served.signatures
     _no_local_ram_directory()
 
@@ -234,6 +266,8 @@ def test_pusher_pushes_from_and_to_the_remote_filesystem(trained):
     from tfx.types import standard_artifacts
     from tfx.types import standard_component_specs as keys
     from tfx.utils import proto_utils
+
+    model_uri, _ = trained
 
     blessing_uri = f"{RAM}/evaluator/blessing"
     gfile.makedirs(blessing_uri)
@@ -247,7 +281,7 @@ def test_pusher_pushes_from_and_to_the_remote_filesystem(trained):
     [pushed] = _artifact(standard_artifacts.PushedModel, pushed_uri)
     pusher_executor.Executor().Do(
         {
-            keys.MODEL_KEY: _artifact(standard_artifacts.Model, trained),
+            keys.MODEL_KEY: _artifact(standard_artifacts.Model, model_uri),
             keys.MODEL_BLESSING_KEY: [blessing],
         },
         {keys.PUSHED_MODEL_KEY: [pushed]},

@@ -118,6 +118,33 @@ def test_io_api_multi_input_multi_output(tmp_path):
     assert "training/batch_size" not in tuner.oracle.hyperparameters.values
 
 
+def test_multi_task_loss_is_a_sum_in_comparable_units():
+    """val_loss of several heads: cross-entropy plus each regression MSE in
+    label standard deviations (a label in large units must not dominate)."""
+    from search_space.automodel import multi_task_loss_weights
+
+    features = [FeatureSpec("size", "numerical", shape=(2,))]
+    kind = LabelSpec("kind", "classification", num_classes=3)
+    weight = LabelSpec("weight", "regression", mean=180.0, std=25.0)
+    unscaled = LabelSpec("pulse", "regression")
+    heads = [ClassificationHead(kind), RegressionHead(weight),
+             RegressionHead(unscaled)]
+    assert multi_task_loss_weights(heads) == {
+        "kind": 1.0, "weight": 1.0 / 625.0, "pulse": 1.0
+    }
+    hypermodel = AutoModel(
+        inputs=[Input(f) for f in features], outputs=heads[:2],
+    )
+    model = hypermodel.build(keras_tuner.HyperParameters())
+    x = make_inputs(features, rows=64)
+    y = {"kind": make_labels(kind, rows=64),
+         "weight": 180.0 + 25.0 * np.random.default_rng(0).normal(size=64)}
+    logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    # The reported total is the weighted sum of the per-output losses.
+    expected = logs["kind_loss"] + logs["weight_loss"] / 625.0
+    assert abs(logs["loss"] - expected) < 1e-3 * max(1.0, expected)
+
+
 def test_fixed_arguments_are_not_searched(structured_features, class_label):
     inputs = [Input(f) for f in structured_features]
     from search_space import StructuredDataBlock

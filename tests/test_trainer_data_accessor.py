@@ -1,0 +1,243 @@
+"""The Trainer's run_fn reads its examples through `fn_args.data_accessor`
+(TFXIO), the real one TFX builds for the Trainer
+(`fn_args_utils.get_common_fn_args`), on the session pipeline's Transform
+output; without a data accessor it reads the files itself.
+"""
+
+import glob
+import json
+import logging
+import os
+
+import numpy as np
+import pytest
+
+from tests import tuner_harness
+
+pytestmark = pytest.mark.slow
+
+
+class _FactorySpy:
+    """Records each call of the real TFXIO dataset factory it wraps."""
+
+    def __init__(self, factory):
+        self._factory = factory
+        self.calls = []
+
+    def __call__(self, patterns, options, schema):
+        self.calls.append((list(patterns), options, schema))
+        return self._factory(patterns, options, schema)
+
+
+def _artifact(cls, uri, **properties):
+    item = cls()
+    item.uri = uri
+    for name, value in properties.items():
+        setattr(item, name, value)
+    return [item]
+
+
+def _fn_args(pipeline_output, model_uri, **custom_config):
+    """The FnArgs TFX's Trainer executor gives run_fn, built the same way."""
+    from tfx.components.trainer import fn_args_utils
+    from tfx.proto import trainer_pb2
+    from tfx.types import standard_artifacts
+    from tfx.types import standard_component_specs as keys
+    from tfx.utils import path_utils
+    from tfx.utils import proto_utils
+
+    examples, graph = tuner_harness.transform_outputs(pipeline_output)
+    input_dict = {
+        keys.EXAMPLES_KEY: _artifact(
+            standard_artifacts.Examples, examples,
+            split_names='["train", "eval"]',
+        ),
+        keys.TRANSFORM_GRAPH_KEY: _artifact(
+            standard_artifacts.TransformGraph, graph
+        ),
+    }
+    config = {
+        **tuner_harness.TAXI_CONFIG.to_dict(), "epochs": 1, **custom_config
+    }
+    exec_properties = {
+        keys.TRAIN_ARGS_KEY: proto_utils.proto_to_json(
+            trainer_pb2.TrainArgs(splits=["train"])
+        ),
+        keys.EVAL_ARGS_KEY: proto_utils.proto_to_json(
+            trainer_pb2.EvalArgs(splits=["eval"])
+        ),
+        keys.CUSTOM_CONFIG_KEY: json.dumps(config),
+    }
+    fn_args = fn_args_utils.get_common_fn_args(input_dict, exec_properties)
+    # What the executor adds (tfx/components/trainer/executor.py).
+    fn_args.transform_output = fn_args.transform_graph_path
+    fn_args.serving_model_dir = path_utils.serving_model_dir(model_uri)
+    [best] = glob.glob(
+        os.path.join(
+            str(pipeline_output), "pipeline_root", "AutoKerasTuner",
+            "best_hyperparameters", "*", "best_hyperparameters.txt",
+        )
+    )
+    with open(best) as f:
+        fn_args.hyperparameters = json.load(f)
+    return fn_args
+
+
+def _split_pattern(pipeline_output, split):
+    examples, _ = tuner_harness.transform_outputs(pipeline_output)
+    return os.path.join(examples, f"Split-{split}", "*")
+
+
+def _no_direct_reads(monkeypatch):
+    from components import data
+
+    def direct_read(*args, **kwargs):
+        raise AssertionError("the TFRecords were read without the accessor")
+
+    monkeypatch.setattr(data, "_parsed_batches", direct_read)
+
+
+def test_run_fn_reads_through_the_data_accessor(
+    pipeline_run, tmp_path, monkeypatch, caplog
+):
+    import tensorflow as tf
+    import tensorflow_transform as tft
+
+    from components import trainer
+
+    output, _ = pipeline_run
+    fn_args = _fn_args(output, str(tmp_path / "model"))
+    assert fn_args.train_files == [_split_pattern(output, "train")]
+    assert fn_args.eval_files == [_split_pattern(output, "eval")]
+    spy = _FactorySpy(fn_args.data_accessor.tf_dataset_factory)
+    fn_args.data_accessor = fn_args.data_accessor._replace(
+        tf_dataset_factory=spy
+    )
+    _no_direct_reads(monkeypatch)
+    with caplog.at_level(logging.INFO, logger="components.epoch_log"):
+        trainer.run_fn(fn_args)
+
+    # Once per split (retrain: train, early-stopped on eval), one pass, in
+    # file order, with the Transform output's schema.
+    schema = tft.TFTransformOutput(
+        fn_args.transform_output
+    ).transformed_metadata.schema
+    assert sorted(patterns for patterns, _, _ in spy.calls) == [
+        fn_args.eval_files, fn_args.train_files
+    ]
+    for _, options, called_schema in spy.calls:
+        assert options.num_epochs == 1 and not options.shuffle
+        assert called_schema == schema
+    # The model trained on those examples (val_loss: on the eval split) and
+    # was exported.
+    [epoch] = [
+        r.getMessage() for r in caplog.records
+        if r.name == "components.epoch_log"
+    ]
+    assert epoch.startswith("epoch 1/1") and "val_loss" in epoch
+    model_dir = tmp_path / "model"
+    assert (model_dir / "Format-Serving" / "saved_model.pb").exists()
+    served = tf.saved_model.load(str(model_dir / "Format-Serving"))
+    assert "serving_default" in served.signatures
+
+
+def test_run_fn_without_a_data_accessor_reads_the_files(
+    pipeline_run, tmp_path, monkeypatch
+):
+    from components import data
+    from components import trainer
+
+    output, _ = pipeline_run
+    fn_args = _fn_args(output, str(tmp_path / "model"))
+    fn_args.data_accessor = None  # a hand-built FnArgs
+    parsed = data._parsed_batches
+    reads = []
+
+    def direct_read(files, *args, **kwargs):
+        reads.append(sorted(files))
+        return parsed(files, *args, **kwargs)
+
+    monkeypatch.setattr(data, "_parsed_batches", direct_read)
+    trainer.run_fn(fn_args)
+    assert sorted(reads) == [
+        sorted(glob.glob(_split_pattern(output, split)))
+        for split in ("eval", "train")
+    ]
+    assert (tmp_path / "model" / "Format-Serving" / "saved_model.pb").exists()
+
+
+@pytest.mark.parametrize("mode", ["refit", "retrain"])
+def test_the_accessor_gives_the_direct_readers_arrays(
+    pipeline_run, tmp_path, mode
+):
+    """Same columns, dtypes, shapes and rows as the tuner's direct reader
+    (refit: train then eval)."""
+    import tensorflow_transform as tft
+
+    from components import feature_kinds
+    from components import trainer
+
+    output, _ = pipeline_run
+    fn_args = _fn_args(output, str(tmp_path / "model"))
+    tft_output = tft.TFTransformOutput(fn_args.transform_output)
+    config = feature_kinds.TransformConfig.from_dict(fn_args.custom_config)
+    train = sorted(glob.glob(_split_pattern(output, "train")))
+    evaluation = sorted(glob.glob(_split_pattern(output, "eval")))
+    sources = {
+        "train_batches": trainer._accessor_batches(
+            fn_args.data_accessor, fn_args.train_files, tft_output
+        ),
+        "eval_batches": trainer._accessor_batches(
+            fn_args.data_accessor, fn_args.eval_files, tft_output
+        ),
+    }
+
+    def loaded(**batches):
+        kwargs = trainer._final_fit_arguments(
+            mode, {}, 8, train, evaluation, tft_output, config, **batches
+        )
+        return [kwargs["x"]] + (
+            [kwargs["validation_data"]] if mode == "retrain" else []
+        )
+
+    for (x, y), (direct_x, direct_y) in zip(loaded(**sources), loaded()):
+        assert sorted(x) == sorted(direct_x)
+        for name in direct_x:
+            assert x[name].dtype == direct_x[name].dtype, name
+            assert x[name].shape == direct_x[name].shape, name
+            np.testing.assert_array_equal(x[name], direct_x[name])
+        assert y.dtype == direct_y.dtype and y.shape == direct_y.shape
+        np.testing.assert_array_equal(y, direct_y)
+
+
+def test_a_split_over_the_memory_limit_streams_from_the_accessor(
+    pipeline_run, tmp_path
+):
+    import tensorflow_transform as tft
+
+    from components import data
+    from components import feature_kinds
+    from components import trainer
+
+    output, _ = pipeline_run
+    fn_args = _fn_args(output, str(tmp_path / "model"))
+    tft_output = tft.TFTransformOutput(fn_args.transform_output)
+    config = feature_kinds.TransformConfig.from_dict(fn_args.custom_config)
+    train = sorted(glob.glob(_split_pattern(output, "train")))
+    label = data.label_keys(config)
+    streamed = data.load_split(
+        train, tft_output, label, batch_size=64, in_memory_limit_bytes=0,
+        batches=trainer._accessor_batches(
+            fn_args.data_accessor, fn_args.train_files, tft_output
+        ),
+    )
+    direct_x, direct_y = data.load_split(train, tft_output, label)
+    rows = list(streamed.as_numpy_iterator())
+    assert len(rows) == -(-len(direct_y) // 64)  # one pass, batches of 64
+    np.testing.assert_array_equal(
+        np.concatenate([y for _, y in rows]), direct_y
+    )
+    for name in direct_x:
+        np.testing.assert_array_equal(
+            np.concatenate([x[name] for x, _ in rows]), direct_x[name]
+        )
