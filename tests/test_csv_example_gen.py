@@ -19,13 +19,13 @@ CSV = (
 )
 
 
-def _examples(tmp_path):
+def _examples(tmp_path, label='"y"'):
     path = tmp_path / "data.csv.gz"
     with gzip.open(path, "wt", encoding="utf-8", newline="") as f:
         f.write(CSV)
     properties = {
         "input_base": str(tmp_path),
-        "custom_config": '{"label": "y"}',
+        "custom_config": '{"label": %s}' % label,
     }
     output = tmp_path / "out" / "examples"
     with beam.Pipeline() as pipeline:
@@ -68,3 +68,9 @@ def test_label_comes_from_the_custom_config():
     assert csv_example_gen.label_from({"custom_config": '{"label": "a b"}'}) \
         == "a b"
     assert csv_example_gen.label_from({"custom_config": None}) is None
+
+
+def test_a_multi_task_row_missing_any_label_is_dropped(tmp_path):
+    # Labels "y" and "first col": row 3 lacks the second, 4 and 5 the first.
+    rows = _examples(tmp_path, label='["y", "first col"]')
+    assert sorted(rows) == [1, 2]
