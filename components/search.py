@@ -218,8 +218,9 @@ def write_best_hyperparameters(tuner, output_uri):
     final model the same way.
 
     `final_fit` holds the trial's effective batch size (halved after an
-    out-of-memory retry) and its best epoch; `HyperParameters.from_config`
-    ignores the extra key.
+    out-of-memory retry) and its best epoch; `ensemble_candidates` the next
+    best trials' hyperparameters and final_fit, best first;
+    `HyperParameters.from_config` ignores the extra keys.
     """
     best = tuner.oracle.best_trial()
     if best is None:
@@ -227,19 +228,31 @@ def write_best_hyperparameters(tuner, output_uri):
             "The search finished without a single successful trial; see the "
             "trial errors in the log above and in the search report."
         )
-    info = tuner.trial_info(best.trial_id)
     config = best.hyperparameters.get_config()
-    config[spec.FINAL_FIT_KEY] = {
-        "trial_number": trial_number(best.trial_id),
-        "seed": tuner.trial_seed(best),
-        "batch_size": info.get("batch_size"),
-        "best_epoch": info.get("best_epoch") or info.get("epochs"),
-        "epochs": info.get("epochs"),
-    }
+    config[spec.FINAL_FIT_KEY] = _final_fit_recipe(tuner, best)
+    # The next best trials, for the Trainer's ensemble (`ensemble` option).
+    config[spec.ENSEMBLE_CANDIDATES_KEY] = [
+        {
+            "hyperparameters": trial.hyperparameters.get_config(),
+            spec.FINAL_FIT_KEY: _final_fit_recipe(tuner, trial),
+        }
+        for trial in tuner.oracle.ranked_trials()[1:spec.MAX_ENSEMBLE_SIZE]
+    ]
     io_utils.write_string_file(
         os.path.join(output_uri, spec.BEST_HYPERPARAMETERS_FILE),
         json.dumps(config),
     )
+
+
+def _final_fit_recipe(tuner, trial):
+    info = tuner.trial_info(trial.trial_id)
+    return {
+        "trial_number": trial_number(trial.trial_id),
+        "seed": tuner.trial_seed(trial),
+        "batch_size": info.get("batch_size"),
+        "best_epoch": info.get("best_epoch") or info.get("epochs"),
+        "epochs": info.get("epochs"),
+    }
 
 
 def search_results(tuner, settings):

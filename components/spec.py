@@ -31,6 +31,10 @@ TUNER_RESULTS_FILE = "tuner_results.json"
 # Our extra key in best_hyperparameters.txt: how the best trial trained (seed,
 # effective batch size, best epoch), for the Trainer's final fit.
 FINAL_FIT_KEY = "final_fit"
+# And the next best trials (their hyperparameters and final_fit), best first:
+# the Trainer's candidates for an ensemble.
+ENSEMBLE_CANDIDATES_KEY = "ensemble_candidates"
+MAX_ENSEMBLE_SIZE = 4
 
 
 class AutoKerasTunerSpec(component_spec.ComponentSpec):

@@ -5,7 +5,8 @@ the AutoKerasTuner's `best_hyperparameters`: it rebuilds the searched model
 from the same input description the tuner used, trains it the way the best
 trial trained (its seed and batch size; `FINAL_FIT_MODES`: retrain on train
 early-stopped on eval, or refit on train + eval for the trial's best epoch
-count), and exports the serving model, a
+count), optionally beside the next best trials as an ensemble
+(`components/ensemble.py`, retrain only), and exports the serving model, a
 `.keras` file and optionally a TFLite file (`components/model_export.py`).
 
 The examples are read through the Trainer's `fn_args.data_accessor`: its
@@ -18,6 +19,8 @@ would arrive sparse or ragged is an `InputDataError`. A hand-built `FnArgs`
 without a data accessor falls back to that direct reader.
 """
 
+import logging
+
 import keras
 import keras_tuner
 import tensorflow as tf
@@ -27,12 +30,15 @@ from tfx.dsl.io import fileio
 from tfx_bsl.public import tfxio
 
 from components import data
+from components import ensemble
 from components import epoch_log
 from components import feature_kinds
 from components import model_export
 from components import spec
 from search_space import assemble
 
+# Its lines reach the console (pipelines/progress.py).
+LOGGER = logging.getLogger(__name__)
 DEFAULT_EPOCHS = 10
 EARLY_STOPPING_PATIENCE = 3
 # How the final model is trained (custom_config key and values):
@@ -132,25 +138,36 @@ def run_fn(fn_args):
         tft_output, config, train_files, batches=train_batches
     )
     hypermodel = assemble.default_hypermodel(features, labels)
-    hp = keras_tuner.HyperParameters.from_config(fn_args.hyperparameters)
-
-    recipe = dict(fn_args.hyperparameters.get(spec.FINAL_FIT_KEY) or {})
     mode = custom_config.get(FINAL_FIT_OPTION, DEFAULT_FINAL_FIT)
-    # The best trial's own seed: the same initial weights it was found with.
-    keras.utils.set_random_seed(
-        int(recipe.get("seed", custom_config.get("seed", 0)))
-    )
-    model = hypermodel.build(hp)
+    max_members = int(custom_config.get(
+        ensemble.ENSEMBLE_OPTION, ensemble.DEFAULT_MAX_MEMBERS
+    ))
+    # The best trial first, then the next best (the ensemble's candidates).
+    trials = [(fn_args.hyperparameters,
+               fn_args.hyperparameters.get(spec.FINAL_FIT_KEY))]
+    if mode == RETRAIN and max_members > 1:
+        trials += [
+            (c["hyperparameters"], c.get(spec.FINAL_FIT_KEY))
+            for c in fn_args.hyperparameters.get(
+                spec.ENSEMBLE_CANDIDATES_KEY) or ()
+        ][:max_members - 1]
     fit_kwargs = _final_fit_arguments(
-        mode, recipe, int(custom_config.get("epochs", DEFAULT_EPOCHS)),
+        mode, {}, int(custom_config.get("epochs", DEFAULT_EPOCHS)),
         train_files, _files(fn_args.eval_files), tft_output, config,
         train_batches=train_batches, eval_batches=eval_batches,
     )
-    train = fit_kwargs.pop("x")
-    if isinstance(train, tuple):
-        hypermodel.fit(hp, model, *train, **fit_kwargs)
-    else:
-        hypermodel.fit(hp, model, train, **fit_kwargs)
+    members = []
+    for number, (hyperparameters, recipe) in enumerate(trials, start=1):
+        if len(trials) > 1:
+            LOGGER.info(
+                "ensemble candidate %d of %d: trial %s", number, len(trials),
+                (recipe or {}).get("trial_number", "?"),
+            )
+        members.append(_train_member(
+            hypermodel, hyperparameters, dict(recipe or {}), fit_kwargs,
+            custom_config,
+        ))
+    model = _chosen_model(hypermodel, members, fit_kwargs)
 
     model_export.export_serving_model(
         model, tft_output,
@@ -164,6 +181,63 @@ def run_fn(fn_args):
     model_export.export_keras_model(model, model_dir)
     if custom_config.get(model_export.TFLITE_OPTION):
         model_export.export_tflite_model(model, model_dir)
+
+
+def _train_member(hypermodel, hyperparameters, recipe, fit_kwargs,
+                  custom_config):
+    """One configuration trained as its trial trained: its seed (the same
+    initial weights) and effective batch size."""
+    hp = keras_tuner.HyperParameters.from_config(hyperparameters)
+    keras.utils.set_random_seed(
+        int(recipe.get("seed", custom_config.get("seed", 0)))
+    )
+    model = hypermodel.build(hp)
+    kwargs = dict(fit_kwargs)
+    # Stateful callbacks: fresh ones for every member.
+    kwargs["callbacks"] = [_fresh(c) for c in fit_kwargs["callbacks"]]
+    if recipe.get("batch_size"):
+        # The size the trial actually trained with (after an out-of-memory
+        # retry, half the searched one).
+        kwargs["batch_size"] = int(recipe["batch_size"])
+    if "validation_data" not in kwargs:  # refit: the trial's epoch count
+        kwargs["epochs"] = int(recipe.get("best_epoch") or kwargs["epochs"])
+    train = kwargs.pop("x")
+    if isinstance(train, tuple):
+        hypermodel.fit(hp, model, *train, **kwargs)
+    else:
+        hypermodel.fit(hp, model, train, **kwargs)
+    return model
+
+
+def _fresh(callback):
+    if isinstance(callback, keras.callbacks.EarlyStopping):
+        return keras.callbacks.EarlyStopping(
+            patience=callback.patience, restore_best_weights=True
+        )
+    return type(callback)()
+
+
+def _chosen_model(hypermodel, members, fit_kwargs):
+    """The single best model, or the ensemble of the best k when it beats
+    it on the eval split (`components/ensemble.py`)."""
+    if len(members) == 1:
+        return members[0]
+    outputs = [
+        ensemble.predict_with_labels(m, fit_kwargs["validation_data"])
+        for m in members
+    ]
+    y = outputs[0][1]
+    size, scores = ensemble.choose_size(
+        hypermodel.heads, [p for p, _ in outputs], y
+    )
+    LOGGER.info(
+        "ensemble: eval val_loss of the best 1..%d averaged: %s; serving %s",
+        len(scores), ", ".join(f"{s:.4f}" for s in scores),
+        f"the best {size} averaged" if size > 1 else "the single best model",
+    )
+    if size == 1:
+        return members[0]
+    return ensemble.ensemble_model(members[:size])
 
 
 def _served_class_names(tft_output, config):

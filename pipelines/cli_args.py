@@ -114,12 +114,32 @@ def add_search_arguments(parser):
         "stopping on eval (default), or refit on train+eval for the best "
         "trial's best epoch count",
     )
+    parser.add_argument(
+        "--ensemble", type=positive_int, default=None, metavar="K",
+        help="train the best K trials' configurations and serve the "
+        "average of the best k <= K when it beats the single best model on "
+        "eval (default 3; 1: the single best model only; with --final-fit "
+        "retrain)",
+    )
 
 
 # Mirrors components.trainer.FINAL_FIT_MODES (not imported: the CLI's
 # help must not load TensorFlow).
 FINAL_FIT_MODES = ("refit", "retrain")
 AUTO_SPLIT = "auto"
+
+
+def positive_int(value):
+    """An integer of at least 1 (`--ensemble`)."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(
+            f"{value!r}: give a whole number of at least 1"
+        )
+    return number
 
 
 def split_buckets(value):
@@ -225,4 +245,5 @@ def pipeline_arguments(args):
         "tflite": args.tflite,
         "split": resolved_split(args),
         "final_fit": args.final_fit,
+        "ensemble": args.ensemble,
     }

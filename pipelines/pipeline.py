@@ -223,6 +223,7 @@ def create_pipeline(
     enable_cache=False,
     split=DEFAULT_SPLIT,
     final_fit=None,
+    ensemble=None,
 ):
     """Returns the TFX pipeline.
 
@@ -256,6 +257,8 @@ def create_pipeline(
             (`split_for_rows`); the Evaluator blesses on test.
         final_fit: how the Trainer trains the final model
             (`components.trainer.FINAL_FIT_MODES`; None: its default).
+        ensemble: the most trials the Trainer ensembles
+            (`components/ensemble.py`; 1: none; None: its default).
         enable_cache: TFX's execution cache: a rerun reuses every stage
             whose inputs and parameters are unchanged (the local runner
             turns it on so that a killed run continues; on Kubeflow the
@@ -367,6 +370,7 @@ def create_pipeline(
             "epochs": trainer_epochs,
             "seed": seed,
             **({"final_fit": final_fit} if final_fit else {}),
+            **({"ensemble": ensemble} if ensemble else {}),
             model_export.TFLITE_OPTION: tflite,
         },
     )

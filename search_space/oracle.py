@@ -467,16 +467,18 @@ class HillClimbingOracle(keras_tuner.Oracle):
         return self._best_trial(self.trials.values())
 
     def _best_trial(self, candidates):
-        # Ties go to the earliest trial: reloaded trials come in file order.
-        ids = {t.trial_id for t in self.completed_trials(candidates)}
-        ranked = [
-            t for t in self.get_best_trials(len(self.trials))
-            if t.trial_id in ids
-        ]
-        if not ranked:
-            return None
-        tied = [t for t in ranked if t.score == ranked[0].score]
-        return min(tied, key=lambda t: int(t.trial_id))
+        ranked = self.ranked_trials(candidates)
+        return ranked[0] if ranked else None
+
+    def ranked_trials(self, candidates=None):
+        """The completed trials with a finite score, best first; ties go to
+        the earliest trial (reloaded trials come in file order). The first
+        is `best_trial`; the next ones are the ensemble's candidates."""
+        sign = 1.0 if self.objective.direction == "min" else -1.0
+        return sorted(
+            self.completed_trials(candidates),
+            key=lambda t: (sign * float(t.score), int(t.trial_id)),
+        )
 
     def submodule_tree(self, values):
         """`submodule_tree` of the tunable hyperparameters active in

@@ -16,7 +16,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 SHARED = ["--label", "--task", "--categorical", "--text", "--exclude",
           "--max-trials", "--time-limit", "--epochs", "--seed",
           "--parallel-trials", "--no-warm-start", "--min-accuracy",
-          "--max-mse", "--min-eval-rows", "--tflite"]
+          "--max-mse", "--min-eval-rows", "--tflite", "--ensemble"]
 
 
 def _options(parser, *path):

@@ -57,7 +57,10 @@ def _fn_args(pipeline_output, model_uri, **custom_config):
         ),
     }
     config = {
-        **tuner_harness.TAXI_CONFIG.to_dict(), "epochs": 1, **custom_config
+        # One model: these tests are about reading (the ensemble's own
+        # test asks for one).
+        **tuner_harness.TAXI_CONFIG.to_dict(), "epochs": 1, "ensemble": 1,
+        **custom_config,
     }
     exec_properties = {
         keys.TRAIN_ARGS_KEY: proto_utils.proto_to_json(
@@ -241,3 +244,51 @@ def test_a_split_over_the_memory_limit_streams_from_the_accessor(
         np.testing.assert_array_equal(
             np.concatenate([x[name] for x, _ in rows]), direct_x[name]
         )
+
+
+def test_an_ensemble_is_exported_as_one_serving_model(
+    pipeline_run, tmp_path, monkeypatch, caplog
+):
+    """The session search's two trials, averaged: the serving signature and
+    TF Serving's session loader answer with the ensemble, which the
+    Evaluator and Pusher then treat as any model."""
+    from components import ensemble
+    from components import trainer
+    from tests import serving_loaders
+
+    output, _ = pipeline_run
+    fn_args = _fn_args(output, str(tmp_path / "model"), ensemble=3)
+    assert len(fn_args.hyperparameters["ensemble_candidates"]) == 1
+    chosen = []
+    choose = ensemble.choose_size
+
+    def always_two(heads, predictions, y):
+        _, scores = choose(heads, predictions, y)
+        chosen.append(scores)
+        return 2, scores  # the export path of an ensemble, whatever won
+
+    monkeypatch.setattr(ensemble, "choose_size", always_two)
+    with caplog.at_level(logging.INFO, logger="components.trainer"):
+        trainer.run_fn(fn_args)
+    [scores] = chosen
+    assert len(scores) == 2 and all(np.isfinite(scores))
+    assert any("serving the best 2 averaged" in r.getMessage()
+               for r in caplog.records)
+    import tensorflow as tf
+
+    served = str(tmp_path / "model" / "Format-Serving")
+    raw = glob.glob(os.path.join(
+        str(output), "pipeline_root", "CsvExampleGen", "examples", "*",
+        "Split-test", "*",
+    ))
+    records = np.array([
+        r.numpy() for r in tf.data.TFRecordDataset(
+            raw, compression_type="GZIP").take(8)
+    ], dtype=object)
+    answers = serving_loaders.object_loader_answers(served, records)
+    assert answers["probabilities"].shape[0] == 8
+    np.testing.assert_allclose(answers["probabilities"].sum(axis=1), 1.0,
+                               rtol=1e-5)
+    serving_loaders.assert_same_answers(
+        answers, serving_loaders.session_loader_answers(served, records)
+    )
