@@ -72,16 +72,25 @@ def _pretrained_presets(features):
 def _mixed_presets(features):
     """Index-wise union of the presets of each modality present.
 
-    Keys never clash: each modality's presets name its own blocks, and the
-    shared `dense_block_1`/`training` keys come from the structured ones.
+    Each modality's presets name its own blocks; the shared
+    `dense_block_1`/`training` keys come from the structured ones (their
+    linear first preset suits text + table too), except that an image
+    preset's learning rate wins. Beside an image the structured presets
+    start after the linear one: its step (1e-2) and batch (16) are no
+    setting for a conv net.
     """
     kinds = {f.kind for f in features}
+    structured = (
+        presets.STRUCTURED_DATA[1:] if "image" in kinds
+        else presets.STRUCTURED_DATA
+    )
     groups = [
         group
         for group_kinds, group in (
             ({"text"}, presets.TEXT),
+            ({"numerical", "categorical"}, structured),
+            # Last: an image preset's step wins (conv nets need theirs).
             ({"image"}, presets.IMAGE),
-            ({"numerical", "categorical"}, presets.STRUCTURED_DATA),
         )
         if kinds & group_kinds
     ]

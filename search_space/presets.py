@@ -7,10 +7,23 @@ refer to the blocks that `search_space.wiring` creates: for instance
 """
 
 STRUCTURED_DATA = [
-    # 1. The defaults: a small 2x32 MLP on one-hot categories; a quick,
+    # 1. Linear: no hidden layer, the head sits on the normalised numbers
+    #    and one-hot categories (logistic / linear regression), early
+    #    stopping as its regularisation. Small tables (a few hundred rows)
+    #    are often best served near-linear, where an MLP overfits; the
+    #    larger step and smaller batches let it converge within a small
+    #    epoch budget (at 1e-3 it was still far from its optimum after 20
+    #    epochs on ~200 rows). The cheapest trial: a floor the MLPs must
+    #    beat.
+    {
+        "dense_block_1/num_layers": 0,
+        "training/learning_rate": 1e-2,
+        "training/batch_size": 16,
+    },
+    # 2. The defaults: a small 2x32 MLP on one-hot categories; a quick,
     #    safe baseline for the tabular data TFX usually carries.
     {},
-    # 2. Wider MLP with dropout and embeddings: more capacity for many or
+    # 3. Wider MLP with dropout and embeddings: more capacity for many or
     #    high-cardinality features, regularised with dropout and AdamW.
     {
         "structured_data_block_1/categorical_encoding/encoding": "embedding",
@@ -23,7 +36,7 @@ STRUCTURED_DATA = [
         "training/weight_decay": 1e-4,
         "training/batch_size": 64,
     },
-    # 3. Deeper, narrower MLP with batch norm and a larger step: converges
+    # 4. Deeper, narrower MLP with batch norm and a larger step: converges
     #    fast on bigger tables; batch norm keeps the higher lr stable.
     {
         "dense_block_1/num_layers": 3,
@@ -101,9 +114,18 @@ IMAGE_PRETRAINED = [
 ]
 
 TEXT = [
-    # 1. Bigram TF-IDF into the dense block: the classic strong baseline on
-    #    small and medium text datasets, and by far the fastest.
-    {"text_block_1/block_type": "ngram", "text_block_1/ngram/ngrams": 2},
+    # 1. Word TF-IDF into a linear head (no hidden layer): logistic
+    #    regression on TF-IDF, the classic strong baseline on small and
+    #    medium text datasets, and by far the fastest. With thousands of
+    #    TF-IDF inputs an MLP memorises a few hundred texts within an epoch
+    #    or two; the linear head keeps learning. Unigrams: on a few hundred
+    #    texts nearly every bigram occurs once, and with its high IDF it
+    #    outweighs the words (300 IMDB passages: val_loss 0.62 vs 0.67).
+    {
+        "text_block_1/block_type": "ngram",
+        "text_block_1/ngram/ngrams": 1,
+        "dense_block_1/num_layers": 0,
+    },
     # 2. Bidirectional LSTM over learnt embeddings: captures word order
     #    that bag-of-n-grams loses.
     {

@@ -9,12 +9,20 @@ from search_space.block import is_searched
 from search_space.block import possible_values
 from search_space.block import resolve
 
+# 0: no hidden layer, the head sits on the inputs (a linear model).
+LAYER_CHOICES = [0, 1, 2, 3]
+
 
 class DenseBlock(Block):
     """A stack of Dense layers with optional batch norm and dropout.
 
+    Zero layers pass the (flattened) inputs straight to the head, which
+    makes the model linear in them: logistic / linear regression on a
+    table, or on TF-IDF n-grams.
+
     Args:
-        num_layers: Number of Dense layers. Searched in [1, 2, 3] if None.
+        num_layers: Number of Dense layers. Searched in [0, 1, 2, 3] if
+            None (default 2).
         units: Units of every layer. If None, each layer `i` searches its own
             `units_{i}` in [16 .. 1024].
         use_batchnorm: Batch normalization after each Dense layer.
@@ -41,21 +49,24 @@ class DenseBlock(Block):
             hp,
             "num_layers",
             self.num_layers,
-            hp_module.Choice("num_layers", [1, 2, 3], default=2),
+            hp_module.Choice("num_layers", LAYER_CHOICES, default=2),
         )
-        layer_choices = possible_values(self.num_layers, [1, 2, 3])
-        use_batchnorm = resolve(
-            hp,
-            "use_batchnorm",
-            self.use_batchnorm,
-            hp_module.Boolean("use_batchnorm", default=False),
-        )
-        dropout = resolve(
-            hp,
-            "dropout",
-            self.dropout,
-            hp_module.Choice("dropout", [0.0, 0.25, 0.5], default=0.0),
-        )
+        layer_choices = possible_values(self.num_layers, LAYER_CHOICES)
+        # Only active with at least one layer, so a mutation of them on the
+        # linear (0-layer) model is seen as a duplicate.
+        with self._with_layers(hp, layer_choices, 0):
+            use_batchnorm = resolve(
+                hp,
+                "use_batchnorm",
+                self.use_batchnorm,
+                hp_module.Boolean("use_batchnorm", default=False),
+            )
+            dropout = resolve(
+                hp,
+                "dropout",
+                self.dropout,
+                hp_module.Choice("dropout", [0.0, 0.25, 0.5], default=0.0),
+            )
         output = keras.layers.Flatten(name=self.layer_name("flatten"))(
             merge_tensors(inputs, self.layer_name("concat"))
         )
@@ -88,10 +99,18 @@ class DenseBlock(Block):
         )
         # Only active while num_layers > index, so a mutation of an unused
         # layer's units is seen as a duplicate.
-        deeper = [n for n in layer_choices if n > index]
-        searched = is_searched(self.num_layers)
-        with conditional_on(hp, "num_layers", deeper, searched):
+        with self._with_layers(hp, layer_choices, index):
             return resolve(hp, f"units_{index}", self.units, default)
+
+    def _with_layers(self, hp, layer_choices, index):
+        """Scope of what only exists while num_layers > index."""
+        deeper = [n for n in layer_choices if n > index]
+        searched = (
+            is_searched(self.num_layers)
+            and bool(deeper)
+            and deeper != layer_choices
+        )
+        return conditional_on(hp, "num_layers", deeper, searched)
 
     def get_config(self):
         return self.serialized_args(

@@ -112,10 +112,21 @@ def test_mixed_modalities_merge_and_combine_presets():
     hypermodel = default_hypermodel(features, [LABEL])
     names = [block.name for block in hypermodel.graph.blocks]
     assert names[-3:] == ["merge_1", "dense_block_1", "classification_head_1"]
-    first = hypermodel.predefined_configurations()[1]
-    assert first["image_block_1/block_type"] == "conv"
-    assert first["image_block_1/augment"] is True
-    assert first["dense_block_1/units_0"] == 256
+    configs = hypermodel.predefined_configurations()
+    # Index-wise, beside an image from the default MLP on (the linear
+    # preset's step and batch are no setting for a conv net): the default
+    # MLP with the plain conv net, the wide MLP with the augmented one, the
+    # deep one with the residual net.
+    assert configs[0]["image_block_1/augment"] is False
+    assert "dense_block_1/num_layers" not in configs[0]
+    assert configs[0]["training/learning_rate"] == 1e-3
+    assert configs[1]["image_block_1/block_type"] == "conv"
+    assert configs[1]["image_block_1/augment"] is True
+    assert configs[1]["dense_block_1/units_0"] == 256
+    assert configs[2]["image_block_1/block_type"] == "residual"
+    assert configs[2]["dense_block_1/num_layers"] == 3
+    # The image preset's step wins over the deep MLP's 1e-2.
+    assert configs[2]["training/learning_rate"] == 1e-3
 
 
 def test_conv_filters_of_unused_stacks_are_inactive():

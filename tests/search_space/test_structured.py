@@ -86,12 +86,18 @@ def test_oversized_models_do_not_use_trials(
     )
     for trial in tuner.oracle.trials.values():
         assert hypermodel.build(trial.hyperparameters).count_params() <= 3000
-    # Predefined config 2 (256 + 128 units) is too large and was skipped.
-    assert (
-        tuner.oracle.trials["0"].hyperparameters.values[
+    # The linear and default presets fit; preset 3 (256 + 128 units) is
+    # too large and was skipped.
+    layers = [
+        tuner.oracle.trials[i].hyperparameters.values[
             "dense_block_1/num_layers"
         ]
-        == 2
+        for i in ("0", "1")
+    ]
+    assert layers == [0, 2]
+    assert all(
+        t.hyperparameters.values.get("dense_block_1/units_0") != 256
+        for t in tuner.oracle.trials.values()
     )
 
 
@@ -114,7 +120,7 @@ def test_io_api_multi_input_multi_output(tmp_path):
     x = make_inputs(features)
     y = {label.name: make_labels(label) for label in labels}
     tuner = search(hypermodel, x, y, tmp_path, max_trials=2)
-    assert tuner.get_best_hyperparameters()[0].get("dense_block_1/num_layers")
+    assert "dense_block_1/num_layers" in tuner.get_best_hyperparameters()[0]
     assert "training/batch_size" not in tuner.oracle.hyperparameters.values
 
 
@@ -143,6 +149,45 @@ def test_multi_task_loss_is_a_sum_in_comparable_units():
     # The reported total is the weighted sum of the per-output losses.
     expected = logs["kind_loss"] + logs["weight_loss"] / 625.0
     assert abs(logs["loss"] - expected) < 1e-3 * max(1.0, expected)
+
+
+def test_zero_layers_make_a_linear_model(structured_features, class_label):
+    """num_layers=0: the head sits on the encoded inputs; the knobs of the
+    hidden layers are then inactive, so mutating them is a duplicate."""
+    hypermodel = default_hypermodel(structured_features, [class_label])
+    hp = keras_tuner.HyperParameters()
+    hp.values["dense_block_1/num_layers"] = 0
+    model = hypermodel.build(hp)
+    dense = [l for l in model.layers if isinstance(l, keras.layers.Dense)]
+    assert [l.name for l in dense] == [class_label.name]
+    by_name = {p.name: p for p in hp.space}
+    for name in ("use_batchnorm", "dropout", "units_0", "units_2"):
+        assert not hp.is_active(by_name[f"dense_block_1/{name}"]), name
+    assert list(by_name["dense_block_1/num_layers"].values) == [0, 1, 2, 3]
+    x, y = make_inputs(structured_features), make_labels(class_label)
+    model.fit(x, y, epochs=1, verbose=0)
+    # One layer: its knobs are active again.
+    hp = keras_tuner.HyperParameters()
+    hp.values["dense_block_1/num_layers"] = 1
+    hypermodel.build(hp)
+    by_name = {p.name: p for p in hp.space}
+    assert hp.is_active(by_name["dense_block_1/dropout"])
+    assert hp.is_active(by_name["dense_block_1/units_0"])
+    assert not hp.is_active(by_name["dense_block_1/units_1"])
+
+
+def test_fixed_zero_layers_register_no_units(structured_features, class_label):
+    inputs = [Input(f) for f in structured_features]
+    from search_space import StructuredDataBlock
+
+    hidden = DenseBlock(num_layers=0)(StructuredDataBlock()(inputs))
+    output = ClassificationHead(class_label, dropout=0.0)(hidden)
+    hp = keras_tuner.HyperParameters()
+    model = AutoModel(inputs, output).build(hp)
+    names = {p.name for p in hp.space}
+    assert not {n for n in names if n.startswith("dense_block_1/units")}
+    assert "dense_block_1/num_layers" not in names
+    assert sum(isinstance(l, keras.layers.Dense) for l in model.layers) == 1
 
 
 def test_fixed_arguments_are_not_searched(structured_features, class_label):
