@@ -180,10 +180,24 @@ def test_demo_in_a_real_terminal(tmp_path):
     assert int(summary.group(1)) == best_number, (summary.group(0), trials)
     assert abs(float(summary.group(2)) - scores[best_number]) < 1e-3
 
-    # The Trainer: one line per epoch (`epoch 2/5  accuracy 0.97  loss ...`).
-    epochs = re.findall(r"^    epoch (\d+)/5  \w+ \d", seen, re.MULTILINE)
-    assert 1 <= len(epochs) <= 5 and epochs == [
-        str(n) for n in range(1, len(epochs) + 1)]
+    # The Trainer: one line per epoch (`epoch 2/5  accuracy 0.97  loss ...`)
+    # for each model it trains: the best trial's, then the ensemble's other
+    # candidates, each announced, and the choice said.
+    epochs = [int(n) for n in re.findall(
+        r"^    epoch (\d+)/5  \w+ \d", seen, re.MULTILINE)]
+    candidates = re.findall(
+        r"^    ensemble candidate (\d) of (\d): trial \d+$", seen,
+        re.MULTILINE)
+    runs = [i for i, n in enumerate(epochs) if n == 1]
+    assert runs[:1] == [0] and len(runs) == max(len(candidates), 1), seen
+    for start, end in zip(runs, runs[1:] + [len(epochs)]):
+        assert epochs[start:end] == list(range(1, end - start + 1)), epochs
+        assert 1 <= end - start <= 5
+    if candidates:
+        assert [c for c, _ in candidates] == [
+            str(n) for n in range(1, len(candidates) + 1)]
+        assert re.search(r"^    ensemble: eval val_loss of the best 1\.\.\d "
+                         r"averaged: .*; serving ", seen, re.MULTILINE), seen
     assert re.search(r"^  test example_count: \d+$", seen, re.MULTILINE)
     assert re.search(r"^  blessed:\s+(yes: .*beats|no$)", seen, re.MULTILINE)
     if "blessed:        yes" in seen:
