@@ -151,11 +151,11 @@ def run_fn(fn_args):
             for c in fn_args.hyperparameters.get(
                 spec.ENSEMBLE_CANDIDATES_KEY) or ()
         ][:max_members - 1]
-    fit_kwargs = _final_fit_arguments(
-        mode, {}, int(custom_config.get("epochs", DEFAULT_EPOCHS)),
-        train_files, _files(fn_args.eval_files), tft_output, config,
-        train_batches=train_batches, eval_batches=eval_batches,
+    splits = _final_fit_data(
+        mode, train_files, _files(fn_args.eval_files), tft_output, config,
+        train_batches, eval_batches,
     )
+    max_epochs = int(custom_config.get("epochs", DEFAULT_EPOCHS))
     members = []
     for number, (hyperparameters, recipe) in enumerate(trials, start=1):
         if len(trials) > 1:
@@ -164,10 +164,10 @@ def run_fn(fn_args):
                 (recipe or {}).get("trial_number", "?"),
             )
         members.append(_train_member(
-            hypermodel, hyperparameters, dict(recipe or {}), fit_kwargs,
-            custom_config,
+            hypermodel, hyperparameters, dict(recipe or {}), splits, mode,
+            max_epochs, custom_config,
         ))
-    model = _chosen_model(hypermodel, members, fit_kwargs)
+    model = _chosen_model(hypermodel, members, splits)
 
     model_export.export_serving_model(
         model, tft_output,
@@ -183,24 +183,16 @@ def run_fn(fn_args):
         model_export.export_tflite_model(model, model_dir)
 
 
-def _train_member(hypermodel, hyperparameters, recipe, fit_kwargs,
-                  custom_config):
+def _train_member(hypermodel, hyperparameters, recipe, splits, mode,
+                  max_epochs, custom_config):
     """One configuration trained as its trial trained: its seed (the same
-    initial weights) and effective batch size."""
+    initial weights), effective batch size and (refit) epoch count."""
     hp = keras_tuner.HyperParameters.from_config(hyperparameters)
     keras.utils.set_random_seed(
         int(recipe.get("seed", custom_config.get("seed", 0)))
     )
     model = hypermodel.build(hp)
-    kwargs = dict(fit_kwargs)
-    # Stateful callbacks: fresh ones for every member.
-    kwargs["callbacks"] = [_fresh(c) for c in fit_kwargs["callbacks"]]
-    if recipe.get("batch_size"):
-        # The size the trial actually trained with (after an out-of-memory
-        # retry, half the searched one).
-        kwargs["batch_size"] = int(recipe["batch_size"])
-    if "validation_data" not in kwargs:  # refit: the trial's epoch count
-        kwargs["epochs"] = int(recipe.get("best_epoch") or kwargs["epochs"])
+    kwargs = {**splits, **_recipe_arguments(mode, recipe, max_epochs)}
     train = kwargs.pop("x")
     if isinstance(train, tuple):
         hypermodel.fit(hp, model, *train, **kwargs)
@@ -209,21 +201,13 @@ def _train_member(hypermodel, hyperparameters, recipe, fit_kwargs,
     return model
 
 
-def _fresh(callback):
-    if isinstance(callback, keras.callbacks.EarlyStopping):
-        return keras.callbacks.EarlyStopping(
-            patience=callback.patience, restore_best_weights=True
-        )
-    return type(callback)()
-
-
-def _chosen_model(hypermodel, members, fit_kwargs):
+def _chosen_model(hypermodel, members, splits):
     """The single best model, or the ensemble of the best k when it beats
     it on the eval split (`components/ensemble.py`)."""
     if len(members) == 1:
         return members[0]
     outputs = [
-        ensemble.predict_with_labels(m, fit_kwargs["validation_data"])
+        ensemble.predict_with_labels(m, splits["validation_data"])
         for m in members
     ]
     y = outputs[0][1]
@@ -265,28 +249,65 @@ def _final_fit_arguments(
     `train_batches` / `eval_batches`: the splits' batch sources (`data`;
     `_accessor_batches`), or None to read the files directly.
     """
+    splits = _final_fit_data(
+        mode, train_files, eval_files, tft_output, config,
+        train_batches, eval_batches,
+    )
+    return {**splits, **_recipe_arguments(mode, recipe, max_epochs)}
+
+
+def _final_fit_data(
+    mode, train_files, eval_files, tft_output, config,
+    train_batches=None, eval_batches=None,
+):
+    """The splits `fit` takes, loaded once for every model trained: `x`
+    (refit: train + eval), and `validation_data` (retrain: eval)."""
     if mode not in FINAL_FIT_MODES:
         raise ValueError(
             f"custom_config[{FINAL_FIT_OPTION!r}] must be one of "
             f"{FINAL_FIT_MODES}; received {mode!r}."
         )
+    if mode == REFIT:
+        return {"x": data.load_split(
+            list(train_files) + list(eval_files), tft_output,
+            data.label_keys(config),
+            batches=_concatenated(train_batches, eval_batches),
+        )}
+    return {
+        "x": data.load_split(
+            train_files, tft_output, data.label_keys(config),
+            batches=train_batches,
+        ),
+        "validation_data": data.load_split(
+            eval_files, tft_output, data.label_keys(config),
+            batches=eval_batches,
+        ),
+    }
+
+
+def _recipe_arguments(mode, recipe, max_epochs):
+    """The `fit` arguments of one model trained as its trial trained:
+    batch size, epochs and fresh callbacks (they hold state)."""
     kwargs = {
         "callbacks": [epoch_log.EpochLog()],
         # One logged line per epoch (EpochLog), not Keras' step counters.
         "verbose": 0,
     }
     if recipe.get("batch_size"):
-        # The size the best trial actually trained with (after an
+        # The size the trial actually trained with (after an
         # out-of-memory retry, half the searched one).
         kwargs["batch_size"] = int(recipe["batch_size"])
     if mode == REFIT:
-        kwargs["x"] = data.load_split(
-            list(train_files) + list(eval_files), tft_output,
-            data.label_keys(config),
-            batches=_concatenated(train_batches, eval_batches),
-        )
         kwargs["epochs"] = int(recipe.get("best_epoch") or max_epochs)
         return kwargs
+    kwargs["epochs"] = max_epochs
+    kwargs["callbacks"].insert(
+        0,
+        keras.callbacks.EarlyStopping(
+            patience=EARLY_STOPPING_PATIENCE, restore_best_weights=True
+        ),
+    )
+    return kwargs
     kwargs["x"] = data.load_split(
         train_files, tft_output, data.label_keys(config),
         batches=train_batches,
