@@ -252,6 +252,9 @@ def _final_fit_recipe(tuner, trial):
         "batch_size": info.get("batch_size"),
         "best_epoch": info.get("best_epoch") or info.get("epochs"),
         "epochs": info.get("epochs"),
+        # Its best epoch's weights (a warm-started final fit starts there);
+        # None when pruned.
+        "checkpoint": tuner.checkpoint_path(trial.trial_id),
     }
 
 

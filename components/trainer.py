@@ -4,9 +4,10 @@ Used by the standard TFX Trainer (`run_fn="components.trainer.run_fn"`) with
 the AutoKerasTuner's `best_hyperparameters`: it rebuilds the searched model
 from the same input description the tuner used, trains it the way the best
 trial trained (its seed and batch size; `FINAL_FIT_MODES`: retrain on train
-early-stopped on eval, or refit on train + eval for the trial's best epoch
-count), optionally beside the next best trials as an ensemble
-(`components/ensemble.py`, retrain only), and exports the serving model, a
+early-stopped on eval, warm-start from the trial's checkpoint, or refit on
+train + eval for the trial's best epoch count), optionally beside the next
+best trials as an ensemble (`components/ensemble.py`, not with refit), and
+exports the serving model, a
 `.keras` file and optionally a TFLite file (`components/model_export.py`).
 
 The examples are read through the Trainer's `fn_args.data_accessor`: its
@@ -20,6 +21,8 @@ without a data accessor falls back to that direct reader.
 """
 
 import logging
+import os
+import tempfile
 
 import keras
 import keras_tuner
@@ -36,6 +39,7 @@ from components import feature_kinds
 from components import model_export
 from components import spec
 from search_space import assemble
+from search_space import automodel
 
 # Its lines reach the console (pipelines/progress.py).
 LOGGER = logging.getLogger(__name__)
@@ -45,16 +49,21 @@ EARLY_STOPPING_PATIENCE = 3
 # - "retrain": on train only, early-stopped on eval (best weights kept):
 #   with the best trial's seed and batch size, the trial itself, trained
 #   up to the Trainer's epoch budget.
+# - "warm": the best trial's best-epoch weights (its checkpoint in the
+#   tuner's results), trained on from there on train, early-stopped on
+#   eval; the checkpoint's own weights are kept unless an epoch beats their
+#   eval loss. A candidate without a checkpoint is retrained.
 # - "refit": on train + eval together for the best trial's best epoch count
 #   (AutoKeras refits on all data); nothing is held out, so no early
 #   stopping: the count comes from the search.
-# Both use the best trial's seed and effective batch size. Measured with
-# tests/benchmarks/bench_matrix.py (2 trials, held-out 20%): taxi 0.9767
-# both; diabetes R^2 0.2650 retrain, 0.2514 refit; hence the default.
+# All use the best trial's seed and effective batch size. Measured with
+# tests/benchmarks/bench_final_fit.py: see README ("How the final model
+# trains").
 FINAL_FIT_OPTION = "final_fit"
 REFIT = "refit"
 RETRAIN = "retrain"
-FINAL_FIT_MODES = (REFIT, RETRAIN)
+WARM = "warm"
+FINAL_FIT_MODES = (REFIT, RETRAIN, WARM)
 DEFAULT_FINAL_FIT = RETRAIN
 
 
@@ -145,7 +154,7 @@ def run_fn(fn_args):
     # The best trial first, then the next best (the ensemble's candidates).
     trials = [(fn_args.hyperparameters,
                fn_args.hyperparameters.get(spec.FINAL_FIT_KEY))]
-    if mode == RETRAIN and max_members > 1:
+    if mode != REFIT and max_members > 1:
         trials += [
             (c["hyperparameters"], c.get(spec.FINAL_FIT_KEY))
             for c in fn_args.hyperparameters.get(
@@ -193,12 +202,73 @@ def _train_member(hypermodel, hyperparameters, recipe, splits, mode,
     )
     model = hypermodel.build(hp)
     kwargs = {**splits, **_recipe_arguments(mode, recipe, max_epochs)}
+    if mode == WARM:
+        start_loss = _warm_start(model, recipe, splits)
+        if start_loss is not None:
+            kwargs["callbacks"][0] = _EarlyStoppingFrom(
+                start_loss, patience=EARLY_STOPPING_PATIENCE
+            )
     train = kwargs.pop("x")
     if isinstance(train, tuple):
         hypermodel.fit(hp, model, *train, **kwargs)
     else:
         hypermodel.fit(hp, model, train, **kwargs)
     return model
+
+
+def _warm_start(model, recipe, splits):
+    """Loads the trial's checkpoint into `model`; returns its eval loss,
+    or None (logged) when there is no checkpoint to start from."""
+    checkpoint = recipe.get("checkpoint")
+    trial = recipe.get("trial_number", "?")
+    if not checkpoint or not fileio.exists(checkpoint):
+        LOGGER.info(
+            "warm start: trial %s kept no checkpoint; retraining it", trial
+        )
+        return None
+    train, validation = splits["x"], splits["validation_data"]
+    # Text vocabularies are no weights: learn them first, from the same
+    # train split as the trial did, so the loaded embeddings line up.
+    automodel.adapt_text_vocabularies(
+        model, train[0] if isinstance(train, tuple) else train
+    )
+    # The checkpoint holds the optimizer's state too (Adam's moments):
+    # built first, it is loaded, and training goes on where the trial was.
+    if model.optimizer is not None and not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
+    with tempfile.TemporaryDirectory() as local:
+        # Keras reads local files; the artifact may be on object storage.
+        path = os.path.join(local, os.path.basename(checkpoint))
+        fileio.copy(checkpoint, path)
+        model.load_weights(path)
+    batch_size = recipe.get("batch_size") or 32
+    if isinstance(validation, tuple):
+        result = model.evaluate(
+            *validation, batch_size=int(batch_size), verbose=0,
+            return_dict=True,
+        )
+    else:
+        result = model.evaluate(validation, verbose=0, return_dict=True)
+    LOGGER.info(
+        "warm start: trial %s's best epoch, eval loss %.4f", trial,
+        result["loss"],
+    )
+    return float(result["loss"])
+
+
+class _EarlyStoppingFrom(keras.callbacks.EarlyStopping):
+    """Early stopping on val_loss that counts the starting weights as the
+    best so far: training keeps them unless an epoch beats `start_loss`."""
+
+    def __init__(self, start_loss, patience):
+        super().__init__(patience=patience, restore_best_weights=True)
+        self.start_loss = start_loss
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        self.best = self.start_loss
+        self.best_weights = self.model.get_weights()
+        self.best_epoch = -1
 
 
 def _chosen_model(hypermodel, members, splits):
@@ -300,22 +370,6 @@ def _recipe_arguments(mode, recipe, max_epochs):
     if mode == REFIT:
         kwargs["epochs"] = int(recipe.get("best_epoch") or max_epochs)
         return kwargs
-    kwargs["epochs"] = max_epochs
-    kwargs["callbacks"].insert(
-        0,
-        keras.callbacks.EarlyStopping(
-            patience=EARLY_STOPPING_PATIENCE, restore_best_weights=True
-        ),
-    )
-    return kwargs
-    kwargs["x"] = data.load_split(
-        train_files, tft_output, data.label_keys(config),
-        batches=train_batches,
-    )
-    kwargs["validation_data"] = data.load_split(
-        eval_files, tft_output, data.label_keys(config),
-        batches=eval_batches,
-    )
     kwargs["epochs"] = max_epochs
     kwargs["callbacks"].insert(
         0,

@@ -111,21 +111,28 @@ def add_search_arguments(parser):
     parser.add_argument(
         "--final-fit", choices=FINAL_FIT_MODES, default=None,
         help="how the final model trains: retrain on train with early "
-        "stopping on eval (default), or refit on train+eval for the best "
-        "trial's best epoch count",
+        "stopping on eval (default), warm (from the best trial's "
+        "checkpoint, trained on while eval improves), or refit on "
+        "train+eval for the best trial's best epoch count",
+    )
+    parser.add_argument(
+        "--keep-checkpoints", type=positive_int, default=1, metavar="N",
+        help="the best N trials keep their weights in the tuner's results "
+        "(default 1; --final-fit warm starts each model it trains from its "
+        "trial's, and retrains one whose weights were not kept)",
     )
     parser.add_argument(
         "--ensemble", type=positive_int, default=None, metavar="K",
         help="train the best K trials' configurations and serve the "
         "average of the best k <= K when it beats the single best model on "
-        "eval (default 3; 1: the single best model only; with --final-fit "
-        "retrain)",
+        "eval (default 3; 1: the single best model only; not with "
+        "--final-fit refit)",
     )
 
 
 # Mirrors components.trainer.FINAL_FIT_MODES (not imported: the CLI's
 # help must not load TensorFlow).
-FINAL_FIT_MODES = ("refit", "retrain")
+FINAL_FIT_MODES = ("refit", "retrain", "warm")
 AUTO_SPLIT = "auto"
 
 
@@ -246,4 +253,5 @@ def pipeline_arguments(args):
         "split": resolved_split(args),
         "final_fit": args.final_fit,
         "ensemble": args.ensemble,
+        "keep_checkpoints": args.keep_checkpoints,
     }

@@ -224,6 +224,7 @@ def create_pipeline(
     split=DEFAULT_SPLIT,
     final_fit=None,
     ensemble=None,
+    keep_checkpoints=1,
 ):
     """Returns the TFX pipeline.
 
@@ -259,6 +260,9 @@ def create_pipeline(
             (`components.trainer.FINAL_FIT_MODES`; None: its default).
         ensemble: the most trials the Trainer ensembles
             (`components/ensemble.py`; 1: none; None: its default).
+        keep_checkpoints: how many of the best trials keep their weights
+            in the tuner's results (the warm-started final fit starts from
+            them; a benchmark keeps every trial's).
         enable_cache: TFX's execution cache: a rerun reuses every stage
             whose inputs and parameters are unchanged (the local runner
             turns it on so that a killed run continues; on Kubeflow the
@@ -335,6 +339,10 @@ def create_pipeline(
         # and post-transform statistics cost a TFDV pass per column and
         # nothing reads them (tests/benchmarks/bench_transform.py).
         disable_statistics=True,
+        # The analyzer cache serves incremental runs over new spans, which
+        # this pipeline does not wire; writing it analyzes each split apart
+        # and cost a third of Transform's time (bench_transform.py).
+        disable_analyzer_cache=True,
     )
     warmup_resolver = None
     if warm_start:
@@ -356,6 +364,7 @@ def create_pipeline(
             else None
         ),
         num_parallel_trials=num_parallel_trials,
+        keep_best_checkpoints=keep_checkpoints,
     )
     trainer = tfx.components.Trainer(
         run_fn=RUN_FN,

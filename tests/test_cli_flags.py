@@ -16,7 +16,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 SHARED = ["--label", "--task", "--categorical", "--text", "--exclude",
           "--max-trials", "--time-limit", "--epochs", "--seed",
           "--parallel-trials", "--no-warm-start", "--min-accuracy",
-          "--max-mse", "--min-eval-rows", "--tflite", "--ensemble"]
+          "--max-mse", "--min-eval-rows", "--tflite", "--ensemble",
+          "--final-fit", "--keep-checkpoints"]
 
 
 def _options(parser, *path):

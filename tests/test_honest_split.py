@@ -69,6 +69,13 @@ def test_best_hyperparameters_carry_the_best_trials_training_recipe(
     assert recipe["trial_number"] == summary["best_trial"]["trial_number"]
     # The seed the trial ran with: search seed 0 + its 0-based trial id.
     assert recipe["seed"] == recipe["trial_number"] - 1
+    # The best trial's best-epoch weights, kept in the tuner's results for
+    # a warm-started final fit.
+    checkpoint = recipe["checkpoint"]
+    assert checkpoint.endswith(".weights.h5") and os.path.isfile(checkpoint)
+    assert os.sep + os.path.join("AutoKerasTuner", "tuner_results") in (
+        checkpoint
+    ), checkpoint
     # The standard reader still takes it.
     import keras_tuner
 

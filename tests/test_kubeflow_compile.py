@@ -295,3 +295,21 @@ def test_seed_epochs_and_warm_start_are_run_time_parameters(tmp_path):
     # switches it on or off.
     assert "warmup" in spec["root"]["dag"]["tasks"]["AutoKerasTuner"][
         "inputs"]["artifacts"]
+
+
+def test_kept_checkpoints_reach_the_tuner_and_transform_keeps_no_cache(
+    tmp_path,
+):
+    path = compile_to(tmp_path / "p.yaml", keep_checkpoints=3)
+    spec = next(yaml.safe_load_all(open(path)))
+    tasks = spec["root"]["dag"]["tasks"]
+    tuner_inputs = tasks["AutoKerasTuner"]["inputs"]["parameters"]
+    assert tuner_inputs["keep_best_checkpoints"]["runtimeValue"][
+        "constant"] == 3
+    # No analyzer cache (TFX turns it off by leaving out its output): no
+    # cache artifact is written.
+    transform = tasks["Transform"]
+    component = spec["components"][transform["componentRef"]["name"]]
+    assert "updated_analyzer_cache" not in component["outputDefinitions"][
+        "artifacts"]
+    assert "transform_graph" in component["outputDefinitions"]["artifacts"]

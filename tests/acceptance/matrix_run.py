@@ -80,6 +80,19 @@ def score_pushed_model(dataset, summary, output_dir, holdout_path):
     return predictions, unknown, tuple(serialized)
 
 
+def write_split(dataset, workdir):
+    """The dataset's training rows and 20% hold-out as CSVs under
+    `workdir` (data/data.csv, holdout/holdout.csv); returns both paths."""
+    train, holdout = matrix_data.split(dataset.load(), dataset)
+    train_path = matrix_data.write_csv(
+        train, os.path.join(workdir, "data", "data.csv"), dataset.bom
+    )
+    holdout_path = matrix_data.write_csv(
+        holdout, os.path.join(workdir, "holdout", "holdout.csv"), dataset.bom
+    )
+    return train_path, holdout_path
+
+
 def run_dataset(dataset, workdir, max_trials=None, epochs=None,
                 boosting=False, random_search=False, extra_args=()):
     """The whole row in `workdir`; returns a Result.
@@ -87,14 +100,7 @@ def run_dataset(dataset, workdir, max_trials=None, epochs=None,
     `boosting` and `random_search` add those baselines (the benchmark);
     `extra_args` go to `autokeras-tfx run` (e.g. `--final-fit retrain`).
     """
-    frame = dataset.load()
-    train, holdout = matrix_data.split(frame, dataset)
-    train_path = matrix_data.write_csv(
-        train, os.path.join(workdir, "data", "data.csv"), dataset.bom
-    )
-    holdout_path = matrix_data.write_csv(
-        holdout, os.path.join(workdir, "holdout", "holdout.csv"), dataset.bom
-    )
+    train_path, holdout_path = write_split(dataset, workdir)
     output_dir = os.path.join(workdir, "output")
     started = time.monotonic()
     summary = run_pipeline(
