@@ -141,10 +141,27 @@ def test_a_search_killed_mid_trial_resumes_on_the_remote_filesystem(
     ]
     best_uri, _ = tuner_harness.outputs(output)
     straight_best, _ = tuner_harness.outputs(straight[0])
-    assert _read_json(f"{best_uri}/best_hyperparameters.txt") == _read_json(
-        f"{straight_best}/best_hyperparameters.txt"
+    assert _relative_checkpoints(
+        _read_json(f"{best_uri}/best_hyperparameters.txt"), output
+    ) == _relative_checkpoints(
+        _read_json(f"{straight_best}/best_hyperparameters.txt"), straight[0]
     )
     _no_local_ram_directory()
+
+
+def _relative_checkpoints(best, output):
+    """The best_hyperparameters with each trial's checkpoint path made
+    relative to its run's output, which it must lie under."""
+    recipes = [best["final_fit"]] + [
+        c["final_fit"] for c in best.get("ensemble_candidates", [])
+    ]
+    for recipe in recipes:
+        if recipe.get("checkpoint"):
+            assert recipe["checkpoint"].startswith(str(output) + "/"), (
+                recipe["checkpoint"], output
+            )
+            recipe["checkpoint"] = recipe["checkpoint"][len(str(output)):]
+    return best
 
 
 def test_warm_start_reads_earlier_results_on_the_remote_filesystem(

@@ -3,8 +3,10 @@
     ./dev python tests/benchmarks/bench_transform.py [--columns 4,16,64]
         [--rows 2000,20000]
         [--stages analyzers,component,component-with-statistics]
+        [--missing-every 20]
 
-Measurements, each on generated float columns (5% missing):
+Measurements, each on generated float columns (5% missing; the components'
+`--missing-every 0`: none, so the columns reach Transform dense):
 - `analyzers`: our `preprocessing_fn` through tf.Transform's Beam
   analyzers in memory (tests/transform_harness.py), beside the former
   one-column-at-a-time version (a fill mean, then `scale_to_z_score`, per
@@ -71,7 +73,10 @@ def time_analyzers(columns, rows, per_column=False):
         preprocessing.preprocessing_fn = original
 
 
-def write_csv(path, columns, rows, seed=0):
+def write_csv(path, columns, rows, seed=0, missing_every=20):
+    """A float table whose cell (r, c) is empty when (r + c) is a multiple
+    of `missing_every` (0: no cell empty, so SchemaGen makes every column a
+    dense, required feature)."""
     rng = np.random.default_rng(seed)
     data = rng.normal(50.0, 10.0, size=(rows, columns))
     with open(path, "w", newline="") as f:
@@ -79,13 +84,14 @@ def write_csv(path, columns, rows, seed=0):
         writer.writerow([f"x{i}" for i in range(columns)] + ["label"])
         for r in range(rows):
             cells = [
-                "" if (r + c) % 20 == 0 else f"{data[r, c]:.4f}"
+                "" if missing_every and (r + c) % missing_every == 0
+                else f"{data[r, c]:.4f}"
                 for c in range(columns)
             ]
             writer.writerow(cells + ["yes" if data[r, 0] > 50 else "no"])
 
 
-def time_component(columns, rows, statistics):
+def time_component(columns, rows, statistics, missing_every=20):
     """Transform's seconds in a real local run of the stages before it."""
     from tfx import v1 as tfx
 
@@ -96,7 +102,8 @@ def time_component(columns, rows, statistics):
     work = tempfile.mkdtemp(prefix="bench-transform-")
     data = os.path.join(work, "data")
     os.makedirs(data)
-    write_csv(os.path.join(data, "table.csv"), columns, rows)
+    write_csv(os.path.join(data, "table.csv"), columns, rows,
+              missing_every=missing_every)
     metadata_path = os.path.join(work, "metadata.sqlite")
     full = pipeline_lib.create_pipeline(
         pipeline_name="bench-transform",
@@ -141,6 +148,11 @@ def main():
     parser.add_argument(
         "--stages", default="analyzers,component,component-with-statistics"
     )
+    parser.add_argument(
+        "--missing-every", type=int, default=20,
+        help="components: every Nth cell of the CSV is empty (0: none, "
+        "so the columns are dense rather than sparse inputs)",
+    )
     args = parser.parse_args()
     columns = [int(c) for c in args.columns.split(",")]
     rows = [int(r) for r in args.rows.split(",")]
@@ -157,10 +169,12 @@ def main():
                                 time_analyzers(n_columns, n_rows, True)))
             if "component" in stages:
                 results.append(("Transform component, no statistics (ours)",
-                                time_component(n_columns, n_rows, False)))
+                                time_component(n_columns, n_rows, False,
+                                               args.missing_every)))
             if "component-with-statistics" in stages:
                 results.append(("Transform component, with statistics",
-                                time_component(n_columns, n_rows, True)))
+                                time_component(n_columns, n_rows, True,
+                                               args.missing_every)))
             for name, seconds in results:
                 cell = "-" if seconds is None else f"{seconds:.1f}"
                 line = f"| {n_rows} | {n_columns} | {name} | {cell} |"
