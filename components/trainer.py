@@ -201,13 +201,11 @@ def _train_member(hypermodel, hyperparameters, recipe, splits, mode,
         int(recipe.get("seed", custom_config.get("seed", 0)))
     )
     model = hypermodel.build(hp)
-    kwargs = {**splits, **_recipe_arguments(mode, recipe, max_epochs)}
-    if mode == WARM:
-        start_loss = _warm_start(model, recipe, splits)
-        if start_loss is not None:
-            kwargs["callbacks"][0] = _EarlyStoppingFrom(
-                start_loss, patience=EARLY_STOPPING_PATIENCE
-            )
+    start_loss = _warm_start(model, recipe, splits) if mode == WARM else None
+    kwargs = {
+        **splits,
+        **_recipe_arguments(mode, recipe, max_epochs, start_loss),
+    }
     train = kwargs.pop("x")
     if isinstance(train, tuple):
         hypermodel.fit(hp, model, *train, **kwargs)
@@ -355,9 +353,13 @@ def _final_fit_data(
     }
 
 
-def _recipe_arguments(mode, recipe, max_epochs):
+def _recipe_arguments(mode, recipe, max_epochs, start_loss=None):
     """The `fit` arguments of one model trained as its trial trained:
-    batch size, epochs and fresh callbacks (they hold state)."""
+    batch size, epochs and fresh callbacks (they hold state).
+
+    `start_loss`: the eval loss of warm-started weights, which the early
+    stopping then counts as the best so far (`_EarlyStoppingFrom`).
+    """
     kwargs = {
         "callbacks": [epoch_log.EpochLog()],
         # One logged line per epoch (EpochLog), not Keras' step counters.
@@ -375,6 +377,8 @@ def _recipe_arguments(mode, recipe, max_epochs):
         0,
         keras.callbacks.EarlyStopping(
             patience=EARLY_STOPPING_PATIENCE, restore_best_weights=True
+        ) if start_loss is None else _EarlyStoppingFrom(
+            start_loss, patience=EARLY_STOPPING_PATIENCE
         ),
     )
     return kwargs

@@ -340,8 +340,8 @@ def create_pipeline(
         # nothing reads them (tests/benchmarks/bench_transform.py).
         disable_statistics=True,
         # The analyzer cache serves incremental runs over new spans, which
-        # this pipeline does not wire; writing it analyzes each split apart
-        # and cost a third of Transform's time (bench_transform.py).
+        # this pipeline does not wire; without it Transform took 27-35%
+        # less time (tests/benchmarks/bench_transform.py).
         disable_analyzer_cache=True,
     )
     warmup_resolver = None
