@@ -28,6 +28,12 @@ LABEL_VOCABULARY = "classes__label"
 
 EXCLUDED = "excluded"
 LABEL = "label"
+# What a missing cell of an optional numeric column reads as, the curated
+# schema declaring such columns dense (`feature_kinds_gen`): NaN for
+# floats; for integers, which have no NaN, the smallest int64, which the
+# preprocessing then treats as missing.
+MISSING_FLOAT = float("nan")
+MISSING_INT = -(2 ** 63)
 # The curated schema's annotation tag that carries the column table.
 COLUMN_TABLE_TAG = "autokeras_tfx.columns="
 

@@ -2,7 +2,9 @@
 
 Each raw feature is transformed by its kind:
 - numbers: z-scored (float32), missing values filled with the column mean
-  (0 after scaling); all numeric columns share one analyzer pass;
+  (0 after scaling); all numeric columns share one analyzer pass; a
+  missing value arrives as a sparse hole or, where the curated schema
+  declares the column dense, as its marker (`feature_kinds.MISSING_*`);
 - strings, and integer columns named in `categorical_features`: a vocabulary
   with one out-of-vocabulary bucket, missing values as their own "" entry
   (int64 ids);
@@ -61,10 +63,7 @@ def _numeric_columns(tensors):
     if not keys:
         return {}
     # NaN marks "missing" only inside this function.
-    values = tf.concat(
-        [_to_dense(_cast_float(tensors[k]), float("nan")) for k in keys],
-        axis=1,
-    )
+    values = tf.concat([_numeric_values(tensors[k]) for k in keys], axis=1)
     present = tf.logical_not(tf.math.is_nan(values))
     indices = tf.where(present)
     batch = tf.shape(values, out_type=tf.int64)[0]
@@ -79,6 +78,19 @@ def _numeric_columns(tensors):
     std = tf.where(variance > 0, tf.sqrt(variance), tf.ones_like(variance))
     scaled = tf.where(present, (values - mean) / std, tf.zeros_like(values))
     return {key: scaled[:, i:i + 1] for i, key in enumerate(keys)}
+
+
+def _numeric_values(tensor):
+    """float32 [batch, 1], NaN where the cell is missing: absent from a
+    sparse column, or the curated schema's missing marker in a dense one."""
+    if tensor.dtype == tf.int64 and not isinstance(tensor, tf.SparseTensor):
+        missing = tf.equal(
+            tf.reshape(tensor, [-1, 1]),
+            tf.constant(feature_kinds.MISSING_INT, tensor.dtype),
+        )
+        values = tf.cast(tf.reshape(tensor, [-1, 1]), tf.float32)
+        return tf.where(missing, float("nan"), values)
+    return _to_dense(_cast_float(tensor), float("nan"))
 
 
 def _as_strings(tensor):

@@ -76,3 +76,96 @@ def test_a_column_missing_from_whole_batches_keeps_a_finite_mean():
     np.testing.assert_allclose(
         out[2900:], (raw - raw.mean()) / raw.std(), atol=1e-4
     )
+
+
+def _example(values):
+    import tensorflow as tf
+
+    feature = {}
+    for name, value in values.items():
+        if value is None:
+            continue  # the cell is missing: no feature at all
+        if isinstance(value, float):
+            feature[name] = tf.train.Feature(
+                float_list=tf.train.FloatList(value=[value]))
+        elif isinstance(value, int):
+            feature[name] = tf.train.Feature(
+                int64_list=tf.train.Int64List(value=[value]))
+        else:
+            feature[name] = tf.train.Feature(
+                bytes_list=tf.train.BytesList(value=[value.encode()]))
+    return tf.train.Example(features=tf.train.Features(feature=feature))
+
+
+def test_optional_numbers_read_dense_and_missing_cells_still_get_the_mean(
+        tmp_path):
+    """The curated schema declares optional numeric columns dense with a
+    missing marker (faster Transform); through TFXIO, TFT and the serving
+    parser a missing cell still becomes its column's mean (0)."""
+    import tensorflow as tf
+    import tensorflow_data_validation as tfdv
+    from tensorflow_transform.tf_metadata import schema_utils
+    from transform_harness import analyze_and_transform_examples
+
+    from components import feature_kinds
+    from components import feature_kinds_gen
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for r in range(300):
+        rows.append({
+            "price": None if r % 7 == 0 else float(rng.normal(50, 10)),
+            "count": None if r % 5 == 0 else int(rng.integers(0, 100)),
+            "always": float(rng.normal()),
+            "colour": ["red", "green", "blue"][r % 3],
+            "label": "yes" if r % 2 else "no",
+        })
+    path = str(tmp_path / "rows.tfrecord")
+    with tf.io.TFRecordWriter(path) as writer:
+        for row in rows:
+            writer.write(_example(row).SerializeToString())
+    statistics = tfdv.generate_statistics_from_tfrecord(path)
+    schema = tfdv.infer_schema(statistics)
+    config = feature_kinds.TransformConfig(label="label")
+    curated, decisions = feature_kinds_gen.curate(
+        schema, statistics.datasets[0], config, {"count": 100}
+    )
+    kinds = {d.name: d.kind for d in decisions}
+    assert kinds["price"] == kinds["count"] == feature_kinds.NUMERICAL
+
+    spec = schema_utils.schema_as_feature_spec(curated).feature_spec
+    assert isinstance(spec["price"], tf.io.FixedLenFeature)
+    assert np.isnan(spec["price"].default_value).all()
+    assert np.ravel(spec["count"].default_value).tolist() == [
+        feature_kinds.MISSING_INT]
+    # Only optional numbers change: the rest read as SchemaGen inferred.
+    inferred = schema_utils.schema_as_feature_spec(schema).feature_spec
+    for name in ("always", "colour", "label"):
+        assert spec[name] == inferred[name], name
+
+    custom_config = dict(config.to_dict(), columns=[
+        {"name": d.name, "key": d.key, "kind": d.kind, "image_shape": None}
+        for d in feature_kinds.read_column_table(curated)
+    ])
+    transformed, tft_output = analyze_and_transform_examples(
+        path, curated, custom_config, str(tmp_path / "tft"))
+    by_key = {d.name: d.key for d in decisions}
+    for name in ("price", "count"):
+        raw = np.array([np.nan if r[name] is None else r[name] for r in rows],
+                       dtype=np.float64)
+        present = ~np.isnan(raw)
+        out = np.array(
+            [float(np.ravel(t[by_key[name]])[0]) for t in transformed])
+        assert np.all(out[~present] == 0.0), name
+        expected = (raw[present] - raw[present].mean()) / raw[present].std()
+        np.testing.assert_allclose(out[present], expected, atol=1e-3)
+
+    # Serving: a request without the optional columns parses (with the
+    # spec the Transform component stores from this schema) and gets 0.
+    request = _example({"always": 0.5, "colour": "red"}).SerializeToString()
+    raw_spec = dict(spec)
+    raw_spec.pop("label")
+    parsed = tf.io.parse_example(tf.constant([request]), raw_spec)
+    features = tft_output.transform_features_layer()(parsed)
+    for name in ("price", "count"):
+        assert float(np.ravel(features[by_key[name]])[0]) == 0.0, name

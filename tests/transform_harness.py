@@ -2,6 +2,7 @@
 in-memory rows (the same analyzers and graph as the Transform component,
 without ExampleGen): for tests and the Transform benchmark."""
 
+import json
 import tempfile
 
 import tensorflow as tf
@@ -58,3 +59,48 @@ def numeric_table(columns, rows, seed=0, missing_every=0):
     spec["label"] = tf.io.FixedLenFeature([], tf.string)
     config = {"label": "label", "task": "classification"}
     return table, spec, config
+
+
+def analyze_and_transform_examples(path, schema, custom_config,
+                                   temp_dir=None):
+    """(transformed rows, TFTransformOutput) of a TFRecord of tf.Examples,
+    read as the Transform component reads them: through TFXIO with
+    `schema` (its tensor representations included)."""
+    import apache_beam as beam
+    from tfx_bsl.tfxio import tf_example_record
+
+    temp_dir = temp_dir or tempfile.mkdtemp(prefix="tft-")
+    tfxio = tf_example_record.TFExampleRecord(path, schema=schema)
+
+    def preprocessing_fn(inputs):
+        return preprocessing.preprocessing_fn(inputs, custom_config)
+
+    output_dir = temp_dir + "/transform_output"
+    rows_file = temp_dir + "/transformed.jsonl"
+    with beam.Pipeline() as pipeline, tft_beam.Context(temp_dir=temp_dir):
+        raw = pipeline | tfxio.BeamSource()
+        (transformed, _), transform_fn = (
+            (raw, tfxio.TensorAdapterConfig())
+            | tft_beam.AnalyzeAndTransformDataset(preprocessing_fn)
+        )
+        _ = transform_fn | tft_beam.WriteTransformFn(output_dir)
+        # Written out: Beam runs the steps on pickled copies, so appending
+        # to a list here would not reach the caller.
+        _ = (
+            transformed
+            | beam.Map(_json_row)
+            | beam.io.WriteToText(rows_file, shard_name_template="")
+        )
+    with open(rows_file) as f:
+        rows = [json.loads(line) for line in f]
+    return rows, tft.TFTransformOutput(output_dir)
+
+
+def _json_row(row):
+    import numpy as np
+
+    return json.dumps({
+        key: [v.decode() if isinstance(v, bytes) else v
+              for v in np.ravel(value).tolist()]
+        for key, value in row.items()
+    })

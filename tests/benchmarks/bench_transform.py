@@ -6,7 +6,7 @@
         [--missing-every 20]
 
 Measurements, each on generated float columns (5% missing; the components'
-`--missing-every 0`: none, so the columns reach Transform dense):
+`--missing-every 0`: none):
 - `analyzers`: our `preprocessing_fn` through tf.Transform's Beam
   analyzers in memory (tests/transform_harness.py), beside the former
   one-column-at-a-time version (a fill mean, then `scale_to_z_score`, per
