@@ -12,6 +12,7 @@ directly with the transformed feature spec; the Trainer passes one built on
 its `fn_args.data_accessor` (TFXIO, `components/trainer.py`).
 """
 
+import math
 import os
 
 import numpy as np
@@ -244,6 +245,51 @@ def load_split(
             batch_size
         )
     return arrays, y
+
+
+def in_memory_batches(x, y, validation_data, batch_size, seed):
+    """`model.fit` arguments for a split `load_split` loaded into memory:
+    one tf.data pipeline for the whole fit (`AutoModel.fit`'s
+    `input_pipeline`).
+
+    Why: Keras's array adapter makes a new tf.data iterator twice an epoch
+    for training and twice for validation, each instantiating a function
+    that captures every input column: about 25 ms at 30 columns, a quarter
+    of a 10-trial breast_cancer search (tests/benchmarks/bench_input.py).
+    Here the training rows are reshuffled every epoch (seeded) by index and
+    gathered per batch, from one iterator that repeats; `steps_per_epoch`
+    keeps Keras's epochs (the last batch of each is partial, as there).
+    Validation batches are sliced in order, as Keras does.
+    """
+    columns = tf.nest.map_structure(tf.convert_to_tensor, (x, y))
+    rows = int(tf.nest.flatten(columns)[0].shape[0])
+
+    def gather(indices):
+        return tf.nest.map_structure(
+            lambda column: tf.gather(column, indices), columns
+        )
+
+    train = (
+        tf.data.Dataset.range(rows)
+        .shuffle(rows, seed=seed, reshuffle_each_iteration=True)
+        .batch(batch_size)
+        .repeat()
+        .map(gather, num_parallel_calls=tf.data.AUTOTUNE)
+        .prefetch(tf.data.AUTOTUNE)
+    )
+    arguments = {
+        "x": train,
+        "steps_per_epoch": math.ceil(rows / batch_size),
+        # The dataset is shuffled above; Keras would only warn.
+        "shuffle": False,
+    }
+    if isinstance(validation_data, tuple):
+        validation_data = tf.data.Dataset.from_tensor_slices(
+            tuple(validation_data)
+        ).batch(batch_size)
+    if validation_data is not None:
+        arguments["validation_data"] = validation_data
+    return arguments
 
 
 def _pop_labels(columns, label):

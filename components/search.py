@@ -114,6 +114,7 @@ def fit_arguments(examples_uri, tft_output, config, settings, results_uri):
         "verbose": 0,
         # keras-tuner gives every trial its own sub-directory.
         "callbacks": [keras.callbacks.TensorBoard(logs_dir(results_uri))],
+        "input_pipeline": data.in_memory_batches,
     }
     return args, kwargs
 

@@ -364,6 +364,8 @@ def _recipe_arguments(mode, recipe, max_epochs, start_loss=None):
         "callbacks": [epoch_log.EpochLog()],
         # One logged line per epoch (EpochLog), not Keras' step counters.
         "verbose": 0,
+        # Batched as the trials were (the same seeded shuffles).
+        "input_pipeline": data.in_memory_batches,
     }
     if recipe.get("batch_size"):
         # The size the trial actually trained with (after an

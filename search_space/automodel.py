@@ -1,5 +1,7 @@
 """`AutoModel`: the keras-tuner HyperModel over a block graph."""
 
+import random
+
 import keras
 import keras_tuner
 from keras_tuner.engine import hyperparameters as hp_module
@@ -129,7 +131,10 @@ class AutoModel(keras_tuner.HyperModel):
             hp_module.Choice("batch_size", [16, 32, 64, 128], default=32),
         )
 
-    def fit(self, hp, model, x=None, y=None, validation_data=None, **kwargs):
+    def fit(
+        self, hp, model, x=None, y=None, validation_data=None,
+        input_pipeline=None, **kwargs,
+    ):
         """Trains `model` with the searched batch size.
 
         Arrays get `batch_size`; a `tf.data.Dataset` of (features, label) is
@@ -140,6 +145,16 @@ class AutoModel(keras_tuner.HyperModel):
             hp: `keras_tuner.HyperParameters` the model was built with.
             model: The compiled model from `build`.
             x, y, validation_data: As for `keras.Model.fit`.
+            input_pipeline: Optional; how in-memory arrays become batches
+                on this backend, a callable `(x, y, validation_data,
+                batch_size, seed) -> dict` of `keras.Model.fit` arguments
+                (`x`, `validation_data`, `steps_per_epoch`, ...). The
+                TensorFlow glue passes `components.data.in_memory_batches`:
+                Keras's own array adapter builds a new tf.data iterator
+                several times an epoch, and that cost grows with the number
+                of inputs. The shuffle seed is drawn from Python's RNG,
+                which the tuner and the Trainer seed per trial, so a refit
+                sees the trial's batches. Datasets bypass it.
             **kwargs: Passed to `keras.Model.fit`; `batch_size` overrides
                 the searched one.
         """
@@ -152,6 +167,13 @@ class AutoModel(keras_tuner.HyperModel):
             x = self._rebatch(x, batch_size)
             if _is_dataset(validation_data):
                 validation_data = self._rebatch(validation_data, batch_size)
+        elif input_pipeline is not None:
+            adapt_text_vocabularies(model, x)
+            arguments = input_pipeline(
+                x, y, validation_data, batch_size,
+                seed=random.randrange(2**31),
+            )
+            return model.fit(**arguments, **kwargs)
         else:
             kwargs["batch_size"] = batch_size
         adapt_text_vocabularies(model, x)

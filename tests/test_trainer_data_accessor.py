@@ -326,6 +326,28 @@ def _eval_loss(model, output, fn_args):
     return model.evaluate(x, y, verbose=0, return_dict=True)["loss"]
 
 
+def test_a_retrained_model_reproduces_the_best_trial(
+    pipeline_run, tmp_path, monkeypatch
+):
+    """`final_fit=retrain` (the default): the best trial's configuration
+    trained again with its seed, batch size, epoch budget and the same
+    seeded batches ends at the trial's own score on eval: the model served
+    is the one the search chose."""
+    from components import trainer
+
+    output, summary = pipeline_run
+    # The session pipeline searched with --epochs 8 (conftest.py).
+    fn_args = _fn_args(
+        output, str(tmp_path / "model"), final_fit="retrain", epochs=8
+    )
+    exported = _exported_models(monkeypatch)
+    trainer.run_fn(fn_args)
+    [model] = exported
+    assert _eval_loss(model, output, fn_args) == pytest.approx(
+        summary["best_trial"]["score"], abs=1e-4
+    )
+
+
 def test_a_warm_start_begins_at_the_best_trials_checkpoint(
     pipeline_run, tmp_path, monkeypatch, caplog
 ):
