@@ -196,3 +196,52 @@ def test_keep_all_checkpoints_when_asked(
         for f in files if f.startswith("checkpoint")
     ]
     assert len(checkpoints) == 3
+
+
+def test_the_checkpoint_holds_the_best_epoch_not_the_last(
+    class_label, tmp_path
+):
+    """The best epoch's weights and optimizer state wait in memory and are
+    written once, when training ends; later, worse epochs do not replace
+    them."""
+    from search_space.tuner import _BestEpochWeights
+
+    hypermodel, features = fixed_architecture(class_label)
+    x, y = make_inputs(features), make_labels(class_label)
+    hp = keras_tuner.HyperParameters()
+    model = hypermodel.build(hp)
+    model.fit(x, y, epochs=1, verbose=0)  # builds the optimizer's state
+    objective = keras_tuner.Objective("val_loss", "min")
+    best = _BestEpochWeights(objective)
+    best.set_model(model)
+    snapshots = []
+    for epoch, val_loss in enumerate([0.9, 0.4, 0.7, float("nan")]):
+        # Each "epoch" leaves other weights and another optimizer step.
+        model.set_weights([w + epoch + 1 for w in model.get_weights()])
+        model.optimizer.iterations.assign(10 * (epoch + 1))
+        snapshots.append(model.get_weights())
+        best.on_epoch_end(epoch, {"val_loss": val_loss})
+    path = str(tmp_path / "checkpoint.weights.h5")
+    best.write(path)
+
+    restored = hypermodel.build(hp)
+    restored.optimizer.build(restored.trainable_variables)
+    restored.load_weights(path)
+    for got, want in zip(restored.get_weights(), snapshots[1]):
+        np.testing.assert_array_equal(got, want)
+    assert int(restored.optimizer.iterations.numpy()) == 20
+
+
+def test_a_trial_that_never_improves_writes_no_checkpoint(
+    class_label, tmp_path
+):
+    from search_space.tuner import _BestEpochWeights
+
+    hypermodel, _ = fixed_architecture(class_label)
+    model = hypermodel.build(keras_tuner.HyperParameters())
+    best = _BestEpochWeights(keras_tuner.Objective("val_loss", "min"))
+    best.set_model(model)
+    best.on_epoch_end(0, {"val_loss": float("nan")})
+    path = tmp_path / "checkpoint.weights.h5"
+    best.write(str(path))
+    assert not path.exists()
