@@ -7,6 +7,7 @@ import os
 import tensorflow as tf
 import tensorflow_transform as tft
 from tfx.dsl.components.base import base_executor
+from tfx.dsl.io import fileio
 from tfx.types import artifact_utils
 
 from components import feature_kinds
@@ -77,6 +78,10 @@ class Executor(base_executor.BaseExecutor):
         use_warmup = exec_properties.get(spec.WARM_START_KEY)
         warmup = input_dict.get(spec.WARMUP_KEY) if use_warmup != 0 else []
         for artifact in warmup or []:
+            # Empty on a first run (components/run_history).
+            if not fileio.exists(os.path.join(
+                    artifact.uri, search.SEARCH_RESULTS_FILE)):
+                continue
             warm_start = search.read_warm_start(artifact.uri, target=target)
             LOGGER.info(
                 "Warm start: %d configurations from %s",

@@ -10,10 +10,11 @@ that search's state into its own URI and continues it.
 The fingerprint covers everything a search depends on: every execution
 property (budget, seed, epochs, label and feature kinds) and every input
 artifact (URI, MLMD id, creation time, and the names and sizes of its
-files). New data makes new Transform outputs, another feature set another
-hyperparameter space in another schema, another warm start another
-`warmup` artifact: each gives another fingerprint, so an old search is
-never continued by mistake. A finished search removes its entry.
+files; the warm start, a fresh copy each run, by its content). New data
+makes new Transform outputs, another feature set another hyperparameter
+space in another schema, another earlier search another warm start: each
+gives another fingerprint, so an old search is never continued by
+mistake. A finished search removes its entry.
 """
 
 import hashlib
@@ -29,6 +30,8 @@ RESUME_DIR = ".resume"
 # Inputs whose files are listed in the fingerprint (the warm start's
 # results are identified by URI and id: listing every trial is slow).
 LISTED_INPUTS = ("examples", "transform_graph", "schema")
+# Inputs identified by their files' content, not by URI and id.
+CONTENT_INPUTS = ("warmup",)
 
 
 def _join(base, *parts):
@@ -56,7 +59,22 @@ def _files(uri):
     return sorted(listed)
 
 
+def _content(uri):
+    """A digest of every file under `uri` (small: the warm start's one
+    record)."""
+    digest = hashlib.sha256()
+    for relative, _ in _files(uri):
+        digest.update(relative.encode("utf-8"))
+        with fileio.open(_join(uri, relative) if relative else uri, "rb") as f:
+            digest.update(f.read())
+    return digest.hexdigest()
+
+
 def _describe(key, artifact):
+    if key in CONTENT_INPUTS:
+        # A new artifact every run (the run-history lookup's copy): the
+        # same earlier search is the same warm start.
+        return {"type": artifact.type_name, "content": _content(artifact.uri)}
     mlmd = artifact.mlmd_artifact
     return {
         "type": artifact.type_name,

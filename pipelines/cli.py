@@ -184,7 +184,6 @@ def _run_pipeline(args, config, columns, console):
     from pipelines import local_runner
     from pipelines import progress
     from pipelines import run_summary
-    from tfx import v1 as tfx
 
     def say(line):
         print(line, file=console.stream, flush=True)
@@ -220,11 +219,7 @@ def _run_pipeline(args, config, columns, console):
         else "autokeras-tfx: first run of this pipeline: the search starts "
         "cold and there is no baseline model"
     )
-    # Resolvers only look up inputs: they are not stages a person waits on.
-    stages = [
-        c.id for c in pipeline.components
-        if not isinstance(c, tfx.dsl.Resolver)
-    ]
+    stages = [c.id for c in pipeline.components]
     search_stage = next(
         (c.id for c in pipeline.components
          if isinstance(c, tuner_component.AutoKerasTuner)), None,
@@ -241,8 +236,7 @@ def _run_pipeline(args, config, columns, console):
     summary = run_summary.summarize(paths["metadata_path"])
     summary["pipeline_dir"] = paths["pipeline_dir"]
     summary["metadata_path"] = paths["metadata_path"]
-    # ML Metadata's record of each node (resolvers included) completes the
-    # live lines' record.
+    # ML Metadata's record of each node completes the live lines' record.
     summary["stage_seconds"] = {
         **handler.stage_seconds, **summary.get("stage_seconds", {})
     }

@@ -57,6 +57,11 @@ def _add_compile_arguments(parser):
                         help="default of the data_root run parameter")
     parser.add_argument("--serving-model-dir", default="gs://BUCKET/serving",
                         help="where blessed models are pushed")
+    parser.add_argument(
+        "--history-dir",
+        help="where each run leaves its search and pushed model for the "
+        "next (default: SERVING_MODEL_DIR-history); every pod must reach "
+        "it: gs:// or a mounted volume, not minio:// or s3://")
     parser.add_argument("--cpu-image",
                         default=deploy_config.DEFAULT_CPU_IMAGE)
     parser.add_argument("--gpu-image",
@@ -65,8 +70,21 @@ def _add_compile_arguments(parser):
                         help="GPUs of the tuner pod (0: tuner on CPU)")
     parser.add_argument("--gpu-resource", default="nvidia.com/gpu")
     parser.add_argument("--trainer-on-gpu", action="store_true")
-    parser.add_argument("--cpu-limit", type=float, default=4)
-    parser.add_argument("--memory-limit-gib", type=float, default=16)
+    parser.add_argument("--cpu-limit", type=float, default=4,
+                        help="vCPUs of a GPU pod (request = limit)")
+    parser.add_argument("--memory-limit-gib", type=float, default=16,
+                        help="memory of a GPU pod (request = limit)")
+    parser.add_argument("--task-cpu-limit", type=float, default=2,
+                        help="vCPUs of every other pod (request = limit; "
+                        "the Beam stages' DirectRunner workers)")
+    parser.add_argument("--task-memory-limit-gib", type=float, default=8,
+                        help="memory of every other pod (request = limit)")
+    parser.add_argument("--retries", type=int, default=2,
+                        help="retries of a failed task (backoff 60 s, "
+                        "doubling)")
+    parser.add_argument("--tuner-retries", type=int, default=5,
+                        help="retries of the tuner, which resumes its "
+                        "search (backoff 120 s, doubling)")
     parser.add_argument("--node-selector", type=_key_values, default={},
                         help="LABEL=VALUE,... a GPU pod's node must have")
     parser.add_argument(
@@ -149,6 +167,10 @@ def compile_command(args):
         trainer_on_gpu=args.trainer_on_gpu,
         cpu_limit=args.cpu_limit,
         memory_limit_gib=args.memory_limit_gib,
+        task_cpu_limit=args.task_cpu_limit,
+        task_memory_limit_gib=args.task_memory_limit_gib,
+        retries=args.retries,
+        tuner_retries=args.tuner_retries,
         node_selector=args.node_selector,
         **({"tolerations": args.tolerations} if args.tolerations else {}),
     )
@@ -157,6 +179,7 @@ def compile_command(args):
         data_root=args.data_root,
         transform_config=cli_args.transform_config(args),
         serving_model_dir=args.serving_model_dir,
+        history_dir=args.history_dir,
         settings=settings,
         beam_pipeline_args=args.beam_args,
         **cli_args.pipeline_arguments(args),

@@ -23,8 +23,20 @@ the evaluation config; so is the input format (it picks the ExampleGen
 component) and the final model's epochs and seed (inside the Trainer's
 custom_config, one JSON string).
 
-The resolver queries are scoped to this pipeline's artifacts
-(`scope_resolver_queries`).
+What `_complete_yaml` adds to what KubeflowV2DagRunner writes, for open-
+source KFP 2:
+- every container runs `python -m components.kfp_entrypoint` (the inputs
+  KFP's driver really sends, `minio://` artifacts through the launcher's
+  staging; see that module);
+- every task has a `retryPolicy` (the tuner more retries and a longer
+  backoff: a preempted GPU node) and `cachingOptions` stating the cache
+  off: ExampleGen's driver, which fingerprints the input files, does not
+  run on Kubeflow, so a cache hit would miss new data;
+- every container has CPU and memory requests and limits, and the Beam
+  stages as many DirectRunner workers as their pod's CPU limit (Beam's 0
+  would start one per core of the node).
+There are no resolver tasks (KFP's Argo compiler refuses them): the warm
+start and the baseline come from `components/run_history`.
 
 Also a pipeline file for `tfx pipeline compile --engine vertex
 --pipeline_path pipelines/kubeflow_runner.py` (configured by the AKT_*
@@ -36,17 +48,18 @@ import itertools
 import os
 
 import yaml
+from google.protobuf import json_format
 from kfp.pipeline_spec import pipeline_spec_pb2
 from tfx import v1 as tfx
 
 from components import spec as tuner_spec
 from pipelines import pipeline as pipeline_lib
-from pipelines import resolvers
 from pipelines import deploy_config
 from pipelines import env_config
 
 TUNER_ID = "AutoKerasTuner"
 TRAINER_ID = "Trainer"
+ENTRYPOINT_COMMAND = ["python", "-m", "components.kfp_entrypoint"]
 # The pipeline root is not part of the bare spec: KFP takes it per run.
 PIPELINE_ROOT_AT_SUBMIT = "pipeline-root-is-given-when-a-run-is-submitted"
 ResourceSpec = (
@@ -81,6 +94,16 @@ class ClusterSettings:
         tolerations: Kubernetes tolerations of a GPU pod (dicts with key,
             operator, value, effect); the default tolerates the usual
             `nvidia.com/gpu` taint.
+        task_cpu_limit, task_memory_limit_gib: vCPUs and memory of every
+            other pod (the data stages, the Pusher, the run history); the
+            Beam stages get as many DirectRunner workers as vCPUs.
+        retries: how often a failed task is retried (a lost node, a
+            preempted pod), with backoff `retry_backoff_seconds` doubling
+            up to ten times that.
+        tuner_retries: the same for the tuner, whose retry resumes its
+            search where it stopped (`components/resume.py`).
+    Requests equal limits: a pod gets what it may use (Guaranteed QoS),
+    the last to be evicted when a node runs short.
     """
 
     cpu_image: str = deploy_config.DEFAULT_CPU_IMAGE
@@ -92,17 +115,30 @@ class ClusterSettings:
     memory_limit_gib: float = 16
     node_selector: dict = dataclasses.field(default_factory=dict)
     tolerations: list = dataclasses.field(default_factory=_default_tolerations)
+    task_cpu_limit: float = 2
+    task_memory_limit_gib: float = 8
+    retries: int = 2
+    tuner_retries: int = 5
+    retry_backoff_seconds: int = 60
 
     def __post_init__(self):
         if self.gpu_count < 0:
             raise ValueError(
                 f"gpu_count must be 0 or more; received {self.gpu_count}."
             )
-        if self.cpu_limit <= 0 or self.memory_limit_gib <= 0:
-            raise ValueError(
-                "cpu_limit and memory_limit_gib must be positive; received "
-                f"{self.cpu_limit} and {self.memory_limit_gib}."
-            )
+        for name in ("cpu_limit", "memory_limit_gib", "task_cpu_limit",
+                     "task_memory_limit_gib"):
+            if getattr(self, name) <= 0:
+                raise ValueError(
+                    f"{name} must be positive; received "
+                    f"{getattr(self, name)}."
+                )
+        for name in ("retries", "tuner_retries", "retry_backoff_seconds"):
+            if getattr(self, name) < 0:
+                raise ValueError(
+                    f"{name} must be 0 or more; received "
+                    f"{getattr(self, name)}."
+                )
         for toleration in self.tolerations:
             if not isinstance(toleration, dict) or not (
                 toleration.get("key") or toleration.get("operator") == "Exists"
@@ -117,12 +153,7 @@ class ClusterSettings:
 
     def resource_spec(self):
         """The ResourceSpec of a GPU pod: old and new accelerator fields."""
-        resources = ResourceSpec(
-            cpu_limit=float(self.cpu_limit),
-            memory_limit=float(self.memory_limit_gib),
-            resource_cpu_limit=_quantity(self.cpu_limit),
-            resource_memory_limit=_quantity(self.memory_limit_gib) + "Gi",
-        )
+        resources = _cpu_memory(self.cpu_limit, self.memory_limit_gib)
         if self.gpu_count:
             # `type`/`count` for older KFP backends and Vertex,
             # `resource_type`/`resource_count` for KFP >= 2.3.
@@ -152,6 +183,31 @@ def _quantity(number):
     return f"{number:g}"
 
 
+def _cpu_memory(cpu, memory_gib):
+    """A ResourceSpec with requests equal to limits, in the old (numbers)
+    and the new (Kubernetes quantities) fields."""
+    return ResourceSpec(
+        cpu_limit=float(cpu),
+        memory_limit=float(memory_gib),
+        cpu_request=float(cpu),
+        memory_request=float(memory_gib),
+        resource_cpu_limit=_quantity(cpu),
+        resource_memory_limit=_quantity(memory_gib) + "Gi",
+        resource_cpu_request=_quantity(cpu),
+        resource_memory_request=_quantity(memory_gib) + "Gi",
+    )
+
+
+def direct_runner_workers(beam_pipeline_args, cpu_limit):
+    """Beam args with DirectRunner's worker count 0 (one per core of the
+    node) replaced by the pod's CPU limit."""
+    workers = f"--direct_num_workers={max(1, int(cpu_limit))}"
+    return [
+        workers if arg == "--direct_num_workers=0" else arg
+        for arg in beam_pipeline_args
+    ]
+
+
 def _set_runtime_parameter(component, key, name, ptype, default):
     """Makes an execution property a run-time parameter of the pipeline.
 
@@ -169,6 +225,7 @@ def create_kubeflow_pipeline(
     transform_config,
     serving_model_dir,
     settings=None,
+    history_dir=None,
     beam_pipeline_args=deploy_config.DIRECT_MULTI_PROCESS_ARGS,
     max_trials=10,
     time_limit_seconds=0,
@@ -186,12 +243,17 @@ def create_kubeflow_pipeline(
         serving_model_dir: where the Pusher copies blessed models; a path
             every pod can write.
         settings: `ClusterSettings` (None: the defaults).
+        history_dir: where runs leave their search and pushed model for
+            the next (`components/run_history`); a path every pod can read
+            and write, as stable as the serving directory (None:
+            `<serving_model_dir>-history`).
         beam_pipeline_args: Beam args of ExampleGen, StatisticsGen,
-            Transform and Evaluator.
+            Transform and Evaluator (DirectRunner's 0 workers becomes the
+            pod's CPU limit).
         max_trials, time_limit_seconds, tuner_epochs, seed, warm_start:
             defaults of the run-time parameters (`epochs` is the search's
-            epochs per trial; the warm-start resolver is always compiled in,
-            and a run's `warm_start` of 0 makes the tuner ignore it).
+            epochs per trial; the warm start is always wired, and a run's
+            `warm_start` of 0 makes the tuner ignore it).
         **pipeline_args: any other `create_pipeline` keyword argument.
     """
     settings = settings or ClusterSettings()
@@ -204,12 +266,15 @@ def create_kubeflow_pipeline(
         data_root=data_root_parameter,
         transform_config=transform_config,
         serving_model_dir=serving_model_dir,
+        history_dir=history_dir,
         max_trials=max_trials,
         time_limit_seconds=time_limit_seconds,
         tuner_epochs=tuner_epochs,
         seed=seed,
         warm_start=True,
-        beam_pipeline_args=list(beam_pipeline_args or []),
+        beam_pipeline_args=direct_runner_workers(
+            list(beam_pipeline_args or []), settings.task_cpu_limit
+        ),
         **pipeline_args,
     )
     components = {c.id: c for c in pipeline.components}
@@ -233,9 +298,13 @@ def create_kubeflow_pipeline(
         tuner, tuner_spec.WARM_START_KEY,
         deploy_config.WARM_START_PARAMETER, int, int(bool(warm_start)),
     )
-    for component_id in settings.gpu_component_ids():
-        components[component_id].with_platform_config(
-            settings.resource_spec()
+    gpu_ids = settings.gpu_component_ids()
+    for component_id, component in components.items():
+        component.with_platform_config(
+            settings.resource_spec() if component_id in gpu_ids
+            else _cpu_memory(
+                settings.task_cpu_limit, settings.task_memory_limit_gib
+            )
         )
     return pipeline
 
@@ -255,31 +324,41 @@ def kubernetes_platform_spec(settings, compiled_spec):
         "deploymentSpec": {"executors": executors}}}}
 
 
-def _filter_string(value):
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+def _duration(seconds):
+    return f"{int(seconds)}s"
 
 
-def scope_resolver_queries(spec, pipeline):
-    """Restricts every resolver query to this pipeline's own artifacts.
-
-    KubeflowV2DagRunner compiles the resolvers to MLMD queries on the type
-    alone (`schema_title="tfx.TunerResults" AND state=LIVE`): on a shared
-    cluster another pipeline's model or search would be resolved. The
-    pipeline tags its TunerResults, Model and ModelBlessing with its scope
-    (`resolvers.tag_scope`; KFP copies an output's metadata onto the
-    artifact), and each query here requires it.
-    """
-    tuner = next(c for c in pipeline.components if c.id == TUNER_ID)
-    results = tuner.outputs[tuner_spec.TUNER_RESULTS_KEY]
-    scope = results.additional_custom_properties[resolvers.SCOPE_PROPERTY]
-    condition = (
-        f" AND metadata.{resolvers.SCOPE_PROPERTY}.string_value="
-        f"{_filter_string(scope)}"
+def retry_policy(settings, component_id):
+    """The task's PipelineTaskSpec.RetryPolicy (as compiled JSON)."""
+    retries = (
+        settings.tuner_retries if component_id == TUNER_ID
+        else settings.retries
     )
+    backoff = settings.retry_backoff_seconds
+    if component_id == TUNER_ID:
+        backoff *= 2  # a replacement GPU node takes longest
+    return {
+        "maxRetryCount": retries,
+        "backoffDuration": _duration(backoff),
+        "backoffFactor": 2.0,
+        "backoffMaxDuration": _duration(backoff * 10),
+    }
+
+
+def complete_tasks(spec, settings):
+    """Our entrypoint, resources, retries and the cache on every task."""
+    task_resources = json_format.MessageToDict(_cpu_memory(
+        settings.task_cpu_limit, settings.task_memory_limit_gib
+    ))
     for executor in spec["deploymentSpec"]["executors"].values():
-        queries = executor.get("resolver", {}).get("outputArtifactQueries", {})
-        for query in queries.values():
-            query["filter"] += condition
+        if "container" in executor:
+            executor["container"]["command"] = list(ENTRYPOINT_COMMAND)
+            # The ExampleGen's container is built apart from the others
+            # by TFX's compiler, which drops its platform config.
+            executor["container"].setdefault("resources", task_resources)
+    for task_id, task in spec["root"]["dag"]["tasks"].items():
+        task["retryPolicy"] = retry_policy(settings, task_id)
+        task["cachingOptions"] = {"enableCache": False}
 
 
 def _runtime_parameter_defaults(pipeline):
@@ -308,7 +387,7 @@ def _complete_yaml(path, pipeline, settings):
     for name, default in _runtime_parameter_defaults(pipeline).items():
         parameters[name]["defaultValue"] = default
         parameters[name]["isOptional"] = True
-    scope_resolver_queries(spec, pipeline)
+    complete_tasks(spec, settings)
     documents = [spec]
     platform = kubernetes_platform_spec(settings, spec)
     if platform is not None:

@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import re
+import time
 
 from tfx import v1 as tfx
 
@@ -30,9 +31,9 @@ class RunIdentityError(ValueError):
 def local_paths(output_dir, pipeline_name):
     """Where a local run keeps artifacts, metadata and pushed models.
 
-    Each pipeline has its own directory and its own ML Metadata store, so
-    the resolvers (the Evaluator's baseline, the tuner's warm start) only
-    ever see earlier runs of the same pipeline.
+    Each pipeline has its own directory, ML Metadata store and run history
+    (the Evaluator's baseline and the tuner's warm start come from it), so
+    a run only ever sees earlier runs of the same pipeline.
     """
     pipeline_dir = os.path.join(os.path.abspath(output_dir), pipeline_name)
     return {
@@ -40,6 +41,7 @@ def local_paths(output_dir, pipeline_name):
         "pipeline_root": os.path.join(pipeline_dir, "pipeline_root"),
         "metadata_path": os.path.join(pipeline_dir, "metadata.sqlite"),
         "serving_model_dir": os.path.join(pipeline_dir, "serving_model"),
+        "history_dir": os.path.join(pipeline_dir, "history"),
     }
 
 
@@ -101,6 +103,9 @@ def create_local_pipeline(
         data_root=os.path.abspath(data_root),
         transform_config=transform_config,
         serving_model_dir=paths["serving_model_dir"],
+        history_dir=paths["history_dir"],
+        # Unique per run: the cache below must not reuse an old lookup.
+        run_id=f"local-{time.time_ns()}-{os.getpid()}",
         # A rerun after a kill reuses the finished stages before the tuner
         # (same inputs, same parameters); the tuner continues its search.
         enable_cache=True,

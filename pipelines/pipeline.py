@@ -1,9 +1,10 @@
 """The autokeras-tfx pipeline, assembled from standard TFX components.
 
-ExampleGen -> StatisticsGen -> SchemaGen -> ExampleValidator -> Transform ->
-AutoKerasTuner -> Trainer -> Evaluator (vs. the latest blessed model) ->
-Pusher. This module only assembles; runners choose the orchestrator, paths
-and metadata store.
+ExampleGen -> StatisticsGen -> SchemaGen -> ExampleValidator ->
+FeatureKindsGen -> RunHistoryLookup -> Transform -> AutoKerasTuner ->
+Trainer -> Evaluator (vs. the latest pushed model) -> Pusher ->
+RunHistoryRecorder. This module only assembles; runners choose the
+orchestrator, paths and metadata store.
 """
 
 import re
@@ -19,9 +20,11 @@ from components import csv_example_gen
 from components import feature_kinds
 from components import image_example_gen
 from components import model_export
+from components.evaluator.component import Evaluator
 from components.feature_kinds_gen import FeatureKindsGen
+from components.run_history.component import RunHistoryLookup
+from components.run_history.component import RunHistoryRecorder
 from components.transform import Transform
-from pipelines import resolvers
 
 PIPELINE_NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]*")
 PREPROCESSING_FN = "components.preprocessing.preprocessing_fn"
@@ -200,12 +203,29 @@ def _label_metrics(task, min_accuracy, max_regression_loss, min_eval_rows):
     return metrics, prediction_key
 
 
+def pipeline_scope(pipeline_name, transform_config):
+    """`<pipeline>/<label>/<task>`: the runs whose results may feed each
+    other (a multi-task run joins labels and tasks with ",")."""
+    return (
+        f"{pipeline_name}/{transform_config.label_text}/"
+        f"{transform_config.task_text}"
+    )
+
+
+def default_history_dir(serving_model_dir):
+    """`<serving_model_dir>-history`: as durable and as reachable from
+    every pod as the served models themselves."""
+    return serving_model_dir.rstrip("/") + "-history"
+
+
 def create_pipeline(
     pipeline_name,
     pipeline_root,
     data_root,
     transform_config,
     serving_model_dir,
+    history_dir=None,
+    run_id="",
     metadata_connection_config=None,
     input_format="csv",
     max_trials=10,
@@ -235,6 +255,11 @@ def create_pipeline(
         transform_config: a `feature_kinds.TransformConfig` (label, task,
             feature kinds).
         serving_model_dir: where the Pusher copies blessed models.
+        history_dir: where runs leave their search and pushed model for
+            the next run (`components/run_history`); None: beside the
+            serving directory, `<serving_model_dir>-history`.
+        run_id: unique to this run where TFX's execution cache is on (it
+            keeps the cache from reusing an earlier run's lookup).
         metadata_connection_config: the MLMD connection (None lets the
             orchestrator supply one, as Kubeflow does).
         input_format: "csv" (CsvExampleGen), "tfrecord" (ImportExampleGen
@@ -251,7 +276,7 @@ def create_pipeline(
         beam_pipeline_args: arguments for the Beam-based data components.
         num_parallel_trials: trials the tuner runs at once (one per GPU).
         warm_start: start the search from the best configurations of the
-            latest earlier run's tuner results (scheduled retraining).
+            latest earlier run's search (scheduled retraining).
         tflite: the Trainer also writes a TFLite file of a tabular model
             (`components/model_export.py`).
         split: train, eval and test hash buckets of ExampleGen
@@ -344,11 +369,15 @@ def create_pipeline(
         # less time (tests/benchmarks/bench_transform.py).
         disable_analyzer_cache=True,
     )
-    warmup_resolver = None
-    if warm_start:
-        # Resolved before this run's tuner publishes: the latest earlier
-        # run's results (none on a first run, and the search starts cold).
-        warmup_resolver = resolvers.latest_tuner_results_resolver()
+    # The latest earlier run's search (warm start) and pushed model (the
+    # Evaluator's baseline), from records every orchestrator can read: no
+    # resolver nodes, which open-source Kubeflow cannot run.
+    history = {
+        "history_dir": history_dir or default_history_dir(serving_model_dir),
+        "scope": pipeline_scope(pipeline_name, transform_config),
+        "run_id": run_id,
+    }
+    lookup = RunHistoryLookup(schema=curated_schema, **history)
     tuner = autokeras_component.AutoKerasTuner(
         examples=transform.outputs["transformed_examples"],
         transform_graph=transform.outputs["transform_graph"],
@@ -358,11 +387,7 @@ def create_pipeline(
         time_limit_seconds=time_limit_seconds,
         epochs=tuner_epochs,
         seed=seed,
-        warmup=(
-            warmup_resolver.outputs["tuner_results"]
-            if warmup_resolver
-            else None
-        ),
+        warmup=lookup.outputs["tuner_results"] if warm_start else None,
         num_parallel_trials=num_parallel_trials,
         keep_best_checkpoints=keep_checkpoints,
     )
@@ -383,11 +408,10 @@ def create_pipeline(
             model_export.TFLITE_OPTION: tflite,
         },
     )
-    model_resolver = resolvers.latest_blessed_model_resolver()
-    evaluator = tfx.components.Evaluator(
+    evaluator = Evaluator(
         examples=example_gen.outputs["examples"],
         model=trainer.outputs["model"],
-        baseline_model=model_resolver.outputs["model"],
+        baseline_model=lookup.outputs["baseline_model"],
         # Rows neither the search nor the Trainer's early stopping saw.
         example_splits=["test"],
         eval_config=eval_config(
@@ -404,12 +428,11 @@ def create_pipeline(
             )
         ),
     )
-    # What the compiled Kubeflow resolvers filter on (`resolvers.py`).
-    resolvers.tag_scope(
-        resolvers.pipeline_scope(pipeline_name, transform_config),
-        tuner.outputs["tuner_results"],
-        trainer.outputs["model"],
-        evaluator.outputs["blessing"],
+    recorder = RunHistoryRecorder(
+        schema=curated_schema,
+        tuner_results=tuner.outputs["tuner_results"],
+        pushed_model=pusher.outputs["pushed_model"],
+        **history,
     )
     return tfx.dsl.Pipeline(
         pipeline_name=pipeline_name,
@@ -420,13 +443,13 @@ def create_pipeline(
             schema_gen,
             example_validator,
             feature_kinds_gen,
+            lookup,
             transform,
-            *([warmup_resolver] if warmup_resolver else []),
             tuner,
             trainer,
-            model_resolver,
             evaluator,
             pusher,
+            recorder,
         ],
         enable_cache=enable_cache,
         metadata_connection_config=metadata_connection_config,

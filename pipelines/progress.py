@@ -5,7 +5,7 @@ to the log file. This handler picks out what a person follows and writes it
 to the person's stream:
 
 - one line per stage as it finishes, with its seconds
-  (`[3/10] SchemaGen  0.2 s`); resolvers are not stages;
+  (`[3/12] SchemaGen  0.2 s`);
 - the lines of our own loggers: the column table, the tuner's per-trial
   lines (`trial 2/3  score ...`), the Trainer's per-epoch lines;
 - errors, and warnings of our own code.
@@ -38,17 +38,13 @@ NOISE = re.compile(
     r"Tables initialized inside a tf.function",
     re.IGNORECASE,
 )
-# On a first run there are no earlier tuner results to warm-start from, and
-# TFX logs the empty resolution as an error with a traceback.
-COLD_START = re.compile(r"latest_tuner_results_resolver.*returned None")
 
 
 class ProgressHandler(logging.Handler):
     """Prints stage and trial progress; records each stage's wall time.
 
     Args:
-        stages: the ids of the pipeline's stages, in run order (resolvers
-            left out: they resolve inputs in no time and are no stage).
+        stages: the ids of the pipeline's stages, in run order.
         stream: where a person reads (default: stdout).
         live: draw the live status line and the search's bar; default:
             whether `stream` is a terminal.
@@ -87,8 +83,6 @@ class ProgressHandler(logging.Handler):
         match = STAGE_EVENT.fullmatch(message)
         if match:
             self._stage(*match.groups())
-        elif COLD_START.search(message):
-            self._print("    no earlier tuner results: the search starts cold")
         elif record.name.startswith(PROGRESS_LOGGERS):
             if record.levelno >= logging.WARNING:
                 self._print(f"    {record.levelname.lower()}: {message}")
@@ -102,7 +96,7 @@ class ProgressHandler(logging.Handler):
 
     def _stage(self, component, event):
         if component not in self.stages:
-            return  # a resolver
+            return  # not a stage of this pipeline
         if event == "running":
             if self._current is not None:
                 # A lost "finished" (a library silenced absl mid-stage): the

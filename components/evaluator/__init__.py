@@ -1,0 +1,1 @@
+"""TFX's Evaluator, taking its baseline from `components/run_history`."""
