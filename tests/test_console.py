@@ -23,8 +23,9 @@ from pipelines import console as console_lib
 from pipelines import progress
 
 STAGES = ["CsvExampleGen", "StatisticsGen", "SchemaGen", "ExampleValidator",
-          "FeatureKindsGen", "Transform", "AutoKerasTuner", "Trainer",
-          "Evaluator", "Pusher"]
+          "FeatureKindsGen", "RunHistoryLookup", "Transform",
+          "AutoKerasTuner", "Trainer", "Evaluator", "Pusher",
+          "RunHistoryRecorder"]
 # Library output a person should not see by default.
 NOISE = re.compile(
     r"^[IWEF]\d{4} |INFO:|WARNING:|absl::|struct2tensor|oneDNN|cuInit|"
@@ -168,6 +169,9 @@ def test_demo_in_a_real_terminal(tmp_path):
     assert all(total == str(len(STAGES)) for _, total, _, _ in stage_lines)
     assert [int(n) for n, _, _, _ in stage_lines] == list(
         range(1, len(STAGES) + 1))
+    # A first run says so, in the lookup's words.
+    assert "    no earlier tuner results: the search starts cold" in seen
+    assert "    no earlier pushed model: nothing to compare with" in seen
 
     trials = re.findall(r"^    trial (\d+)/3  score (\S+) \(best (\S+)\)",
                         seen, re.MULTILINE)

@@ -94,10 +94,54 @@ def test_images_accelerator_and_limits(compiled):
     assert tuner["container"]["args"][:2] == [
         "--executor_class_path", "components.executor.Executor",
     ]
-    for component_id in ("CsvExampleGen", "Transform", "Trainer", "Pusher"):
+    for component_id in ("CsvExampleGen", "Transform", "Trainer", "Pusher",
+                         "RunHistoryLookup", "RunHistoryRecorder"):
         _, other = executor(spec, component_id)
         assert other["container"]["image"] == SETTINGS.cpu_image
-        assert "resources" not in other["container"]
+        # Requests equal to limits, in the old and the new fields.
+        assert other["container"]["resources"] == {
+            "cpuLimit": 2.0, "cpuRequest": 2.0,
+            "memoryLimit": 8.0, "memoryRequest": 8.0,
+            "resourceCpuLimit": "2", "resourceCpuRequest": "2",
+            "resourceMemoryLimit": "8Gi", "resourceMemoryRequest": "8Gi",
+        }
+    assert resources["resourceCpuRequest"] == "8"
+    assert resources["resourceMemoryRequest"] == "32Gi"
+
+
+def test_every_task_runs_our_entrypoint_with_retries_and_no_cache(compiled):
+    _, (spec, _) = compiled
+    executors = spec["deploymentSpec"]["executors"]
+    assert all("container" in e for e in executors.values())  # no resolver
+    for label, executor_spec in executors.items():
+        container = executor_spec["container"]
+        assert container["command"] == [
+            "python", "-m", "components.kfp_entrypoint"], label
+        # The declared input types travel with every task: the entrypoint
+        # fills the driver's empty ones from them.
+        assert "--json_serialized_inputs_spec_args" in container["args"]
+    for task_id, task in spec["root"]["dag"]["tasks"].items():
+        assert task["cachingOptions"] == {"enableCache": False}, task_id
+        assert task["retryPolicy"] == (
+            {"maxRetryCount": 5, "backoffDuration": "120s",
+             "backoffFactor": 2.0, "backoffMaxDuration": "1200s"}
+            if task_id == "AutoKerasTuner" else
+            {"maxRetryCount": 2, "backoffDuration": "60s",
+             "backoffFactor": 2.0, "backoffMaxDuration": "600s"}
+        ), task_id
+
+
+def test_beam_workers_follow_the_pods_cpu_limit(tmp_path):
+    settings = kubeflow_runner.ClusterSettings(task_cpu_limit=3.5)
+    spec = next(yaml.safe_load_all(open(
+        compile_to(tmp_path / "p.yaml", settings=settings)
+    )))
+    for component_id in ("CsvExampleGen", "StatisticsGen", "Transform",
+                         "Evaluator"):
+        _, beam = executor(spec, component_id)
+        args = beam["container"]["args"]
+        assert "--direct_num_workers=3" in args, component_id
+        assert "--direct_num_workers=0" not in args
 
 
 def test_user_code_by_import_path_not_module_file(compiled):
@@ -192,72 +236,45 @@ def test_bad_settings_and_output_name(tmp_path):
         kubeflow_runner.compile_pipeline(str(tmp_path / "p.json"), None)
 
 
-def test_retraining_inputs_come_from_resolver_tasks(compiled):
-    """Each scheduled run resolves the last blessed model and tuner results.
+def _history_parameters(spec, task_id):
+    parameters = spec["root"]["dag"]["tasks"][task_id]["inputs"][
+        "parameters"]
+    return {
+        name: parameters[name]["runtimeValue"]["constant"]
+        for name in ("history_dir", "scope")
+    }
 
-    The MLMD queries themselves run in KFP's driver: only a cluster runs
-    them; here the compiled wiring is checked.
-    """
+
+def test_retraining_inputs_come_from_the_run_history(compiled):
+    """The warm start and the baseline come from the lookup task, which
+    reads what the recorder task of an earlier run wrote: no resolver
+    task, which KFP's API server refuses."""
     _, (spec, _) = compiled
     tasks = spec["root"]["dag"]["tasks"]
     warmup = tasks["AutoKerasTuner"]["inputs"]["artifacts"]["warmup"]
-    producer = warmup["taskOutputArtifact"]["producerTask"]
-    _, resolver = executor(spec, producer)
-    assert 'schema_title="tfx.TunerResults"' in resolver["resolver"][
-        "outputArtifactQueries"]["tuner_results"]["filter"]
-    baseline = tasks["Evaluator"]["inputs"]["artifacts"]["baseline_model"]
-    _, resolver = executor(
-        spec, baseline["taskOutputArtifact"]["producerTask"])
-    assert 'schema_title="tfx.Model"' in resolver["resolver"][
-        "outputArtifactQueries"]["model"]["filter"]
-
-
-RESOLVER_SCOPE = (
-    'metadata.autokeras_tfx_scope.string_value='
-    '"taxi-automl/payment_type/classification"'
-)
-
-
-def _resolver_filters(spec):
-    filters = {}
-    for label, executor in spec["deploymentSpec"]["executors"].items():
-        for key, query in executor.get("resolver", {}).get(
-            "outputArtifactQueries", {}
-        ).items():
-            filters[(label, key)] = query["filter"]
-    return filters
-
-
-def test_resolver_queries_stay_in_their_pipeline(compiled):
-    """Each resolver query asks for this pipeline's scope, and every
-    artifact they choose from is written with it (KFP copies an output
-    definition's metadata onto the artifact it creates)."""
-    _, (spec, _) = compiled
-    filters = _resolver_filters(spec)
-    assert filters == {
-        ("latest_tuner_results_resolver_executor", "tuner_results"):
-            'schema_title="tfx.TunerResults" AND state=LIVE AND '
-            + RESOLVER_SCOPE,
-        ("latest_blessed_model_resolver-model-blessing-resolver_executor",
-         "model_blessing"):
-            'schema_title="tfx.ModelBlessing" AND state=LIVE AND '
-            "metadata.blessed.number_value=1 AND " + RESOLVER_SCOPE,
-        ("latest_blessed_model_resolver-model-resolver_executor", "model"):
-            'schema_title="tfx.Model" AND state=LIVE AND '
-            "name=\"{{$.inputs.artifacts['input'].metadata"
-            "['current_model_id']}}\" AND " + RESOLVER_SCOPE,
+    assert warmup["taskOutputArtifact"] == {
+        "producerTask": "RunHistoryLookup",
+        "outputArtifactKey": "tuner_results",
     }
-    tasks = spec["root"]["dag"]["tasks"]
-    for task, output in (("AutoKerasTuner", "tuner_results"),
-                         ("Trainer", "model"), ("Evaluator", "blessing")):
-        component = spec["components"][tasks[task]["componentRef"]["name"]]
-        assert component["outputDefinitions"]["artifacts"][output][
-            "metadata"] == {
-                "autokeras_tfx_scope": "taxi-automl/payment_type/classification"
-            }
+    baseline = tasks["Evaluator"]["inputs"]["artifacts"]["baseline_model"]
+    assert baseline["taskOutputArtifact"] == {
+        "producerTask": "RunHistoryLookup",
+        "outputArtifactKey": "baseline_model",
+    }
+    recorder = tasks["RunHistoryRecorder"]["inputs"]["artifacts"]
+    assert recorder["pushed_model"]["taskOutputArtifact"][
+        "producerTask"] == "Pusher"
+    expected = {
+        "history_dir": "gs://bucket/serving-history",
+        "scope": "taxi-automl/payment_type/classification",
+    }
+    assert _history_parameters(spec, "RunHistoryLookup") == expected
+    assert _history_parameters(spec, "RunHistoryRecorder") == expected
 
 
-def test_another_pipeline_or_label_gets_another_scope(tmp_path):
+def test_another_label_gets_another_scope_and_history_dir_is_a_flag(
+    tmp_path,
+):
     other = kubeflow_runner.create_kubeflow_pipeline(
         pipeline_name="taxi-automl",
         data_root="gs://bucket/data",
@@ -265,17 +282,17 @@ def test_another_pipeline_or_label_gets_another_scope(tmp_path):
             label="fare", task=feature_kinds.REGRESSION
         ),
         serving_model_dir="gs://bucket/serving",
+        history_dir="gs://other/history",
         settings=SETTINGS,
     )
     path = kubeflow_runner.compile_pipeline(
         str(tmp_path / "fare.yaml"), other, SETTINGS
     )
     spec = next(yaml.safe_load_all(open(path)))
-    for query in _resolver_filters(spec).values():
-        assert query.endswith(
-            'metadata.autokeras_tfx_scope.string_value='
-            '"taxi-automl/fare/regression"'
-        ), query
+    assert _history_parameters(spec, "RunHistoryLookup") == {
+        "history_dir": "gs://other/history",
+        "scope": "taxi-automl/fare/regression",
+    }
 
 
 def test_seed_epochs_and_warm_start_are_run_time_parameters(tmp_path):
@@ -291,8 +308,8 @@ def test_seed_epochs_and_warm_start_are_run_time_parameters(tmp_path):
         assert parameters[name]["defaultValue"] == default
         assert parameters[name]["isOptional"] is True
         assert tuner_inputs[name] == {"componentInputParameter": name}
-    # The warm-start resolver is compiled in whatever the default: a run
-    # switches it on or off.
+    # The warm start is wired whatever the default: a run switches it on
+    # or off.
     assert "warmup" in spec["root"]["dag"]["tasks"]["AutoKerasTuner"][
         "inputs"]["artifacts"]
 

@@ -110,8 +110,11 @@ class RecorderExecutor(base_executor.BaseExecutor):
                 results_uri, records.SEARCH_RESULTS_FILE)) as f:
             search_results = json.loads(f.read())
         [pushed] = input_dict[spec.PUSHED_MODEL_KEY]
-        if (pushed.has_custom_property(PUSHED_FLAG)
-                and pushed.get_int_custom_property(PUSHED_FLAG) == 1):
+        pushed_now = (
+            pushed.has_custom_property(PUSHED_FLAG)
+            and pushed.get_int_custom_property(PUSHED_FLAG) == 1
+        )
+        if pushed_now:
             destination = pushed.get_string_custom_property(
                 PUSHED_DESTINATION
             )
@@ -120,6 +123,8 @@ class RecorderExecutor(base_executor.BaseExecutor):
             records.write_push(
                 folder, destination, _columns(input_dict), pushed.uri, run_id
             )
-            LOGGER.info("recorded the pushed model %s", destination)
         records.write_search(folder, search_results, results_uri, run_id)
-        LOGGER.info("recorded this run's search in %s", folder)
+        LOGGER.info(
+            "recorded for the next run: this search%s",
+            " and the pushed model" if pushed_now else "",
+        )
