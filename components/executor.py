@@ -123,5 +123,6 @@ class Executor(base_executor.BaseExecutor):
             artifact_utils.get_single_uri(
                 output_dict[spec.BEST_HYPERPARAMETERS_KEY]
             ),
+            settings,
         )
         resume.finished(results_uri, digest)

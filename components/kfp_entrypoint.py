@@ -28,12 +28,19 @@ mends the ExecutorOutput it writes:
   launcher takes a URI found there as the artifact's new URI
   (`mergeRuntimeArtifacts`) and would otherwise record a pod-local path.
   `gs://` artifacts are left as they are: TensorFlow opens them directly.
+- **The driver's `executor-logs` output.** With the API server's default
+  PUBLISH_LOGS, KFP's driver adds an output artifact `executor-logs`
+  (`system.Artifact`) to every task (`backend/src/v2/driver/driver.go`
+  provisionOutputs), which the launcher fills with the command's output
+  itself; TFX would try to import its type as a class. It is left out of
+  what TFX sees.
 - **Paths that are not artifacts** (the data root, the serving and history
   directories) are never staged by KFP: a `minio://` or `s3://` one stops
   the task at once with the parameter's name and what to use instead.
 
-`AKT_KFP_STAGING_ROOT` rebases the staging paths (tests run as a normal
-user and cannot write `/minio`); in a KFP pod it is unset and means `/`.
+`AKT_KFP_STAGING_ROOT` rebases the pod's local paths (the staging folders
+and `outputFile`), as `tests/kfp_launcher.py` runs every pod in a folder of
+its own; in a KFP pod it is unset and means `/`.
 """
 
 import json
@@ -53,6 +60,8 @@ TESTED_TFX_VERSION = "1.21"
 INVOCATION_FLAG = "--json_serialized_invocation_args"
 INPUTS_SPEC_FLAG = "--json_serialized_inputs_spec_args"
 STAGING_ROOT_ENV = "AKT_KFP_STAGING_ROOT"
+# The launcher's own output of every task (driver.go provisionOutputs).
+EXECUTOR_LOGS = "executor-logs"
 # Scheme -> the launcher's local folder (launcher_v2.go LocalPathForURI).
 STAGED_SCHEMES = {"minio://": "minio", "s3://": "s3"}
 UNSTAGED_URL = re.compile(r"\b(minio|s3)://[^\s\"']*")
@@ -108,6 +117,19 @@ def local_path(uri, staging_root="/"):
         if uri.startswith(scheme):
             return os.path.join(staging_root, folder, uri[len(scheme):])
     return None
+
+
+def pod_path(path, staging_root="/"):
+    """A pod-local absolute path, rebased under the staging root."""
+    if not path or staging_root in ("", "/"):
+        return path
+    return os.path.join(staging_root, path.lstrip("/"))
+
+
+def drop_launcher_outputs(executor_input):
+    executor_input.get("outputs", {}).get("artifacts", {}).pop(
+        EXECUTOR_LOGS, None
+    )
 
 
 def stage_uris(executor_input, staging_root="/"):
@@ -185,9 +207,13 @@ def prepare(argv, staging_root="/"):
     _, spec_text = _flag_value(argv, INPUTS_SPEC_FLAG)
     fill_input_types(executor_input, json.loads(spec_text or "{}"))
     refuse_unstaged_urls(executor_input)
+    drop_launcher_outputs(executor_input)
     restored = stage_uris(executor_input, staging_root)
+    outputs = executor_input.setdefault("outputs", {})
+    output_file = pod_path(outputs.get("outputFile", ""), staging_root)
+    if output_file:
+        outputs["outputFile"] = output_file
     _set_flag(argv, index, INVOCATION_FLAG, json.dumps(executor_input))
-    output_file = executor_input.get("outputs", {}).get("outputFile", "")
     return argv, restored, output_file
 
 

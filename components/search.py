@@ -213,7 +213,7 @@ def read_warm_start(
     return [t["hyperparameters"] for t in scored[:limit]]
 
 
-def write_best_hyperparameters(tuner, output_uri):
+def write_best_hyperparameters(tuner, output_uri, settings=None):
     """Writes the best configuration as the standard TFX Tuner does, plus
     how the best trial trained (`final_fit`), so the Trainer can train the
     final model the same way.
@@ -231,6 +231,10 @@ def write_best_hyperparameters(tuner, output_uri):
         )
     config = best.hyperparameters.get_config()
     config[spec.FINAL_FIT_KEY] = _final_fit_recipe(tuner, best)
+    if settings is not None:
+        config[spec.RUN_PARAMETERS_KEY] = {
+            "epochs": settings.epochs, "seed": settings.seed,
+        }
     # The next best trials, for the Trainer's ensemble (`ensemble` option).
     config[spec.ENSEMBLE_CANDIDATES_KEY] = [
         {

@@ -34,6 +34,12 @@ FINAL_FIT_KEY = "final_fit"
 # And the next best trials (their hyperparameters and final_fit), best first:
 # the Trainer's candidates for an ensemble.
 ENSEMBLE_CANDIDATES_KEY = "ensemble_candidates"
+# And the search's own run-time values (epochs, seed): a Kubeflow run that
+# sets them in its run form gets them in the Trainer too, whose
+# custom_config was fixed at compile time.
+RUN_PARAMETERS_KEY = "run_parameters"
+# The Trainer's custom_config option that makes it use them for its epochs.
+EPOCHS_FOLLOW_SEARCH_OPTION = "epochs_follow_search"
 MAX_ENSEMBLE_SIZE = 4
 
 

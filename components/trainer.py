@@ -164,7 +164,7 @@ def run_fn(fn_args):
         mode, train_files, _files(fn_args.eval_files), tft_output, config,
         train_batches, eval_batches,
     )
-    max_epochs = int(custom_config.get("epochs", DEFAULT_EPOCHS))
+    max_epochs = final_epochs(custom_config, fn_args.hyperparameters)
     members = []
     for number, (hyperparameters, recipe) in enumerate(trials, start=1):
         if len(trials) > 1:
@@ -190,6 +190,18 @@ def run_fn(fn_args):
     model_export.export_keras_model(model, model_dir)
     if custom_config.get(model_export.TFLITE_OPTION):
         model_export.export_tflite_model(model, model_dir)
+
+
+def final_epochs(custom_config, hyperparameters):
+    """The final model's epoch budget: the search's run-time epochs when
+    the pipeline ties them (`spec.EPOCHS_FOLLOW_SEARCH_OPTION`, set by the
+    Kubeflow compile), else custom_config's `epochs`."""
+    searched = (hyperparameters.get(spec.RUN_PARAMETERS_KEY) or {}).get(
+        "epochs"
+    )
+    if custom_config.get(spec.EPOCHS_FOLLOW_SEARCH_OPTION) and searched:
+        return int(searched)
+    return int(custom_config.get("epochs", DEFAULT_EPOCHS))
 
 
 def _train_member(hypermodel, hyperparameters, recipe, splits, mode,

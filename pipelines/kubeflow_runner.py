@@ -17,11 +17,14 @@ other components use the CPU image.
 
 `data_root`, `max_trials`, `time_limit_seconds`, `seed`, `epochs` (the
 search's, per trial) and `warm_start` (1/0) are run-time parameters of the
-compiled pipeline: each run (or recurring run) may set them. The label and
-feature kinds are fixed at compile time: they shape the Transform graph and
-the evaluation config; so is the input format (it picks the ExampleGen
-component) and the final model's epochs and seed (inside the Trainer's
-custom_config, one JSON string).
+compiled pipeline: each run (or recurring run) may set them, and they mean
+the same in every stage: the tuner hands its run's `epochs` and `seed` to
+the Trainer (`run_parameters` in best_hyperparameters; the final model
+trains each trial's seed, and as many epochs as the search's unless the
+pipeline was built with other Trainer epochs). The label and feature kinds
+are fixed at compile time: they shape the Transform graph and the
+evaluation config; so is the input format (it picks the ExampleGen
+component).
 
 What `_complete_yaml` adds to what KubeflowV2DagRunner writes, for open-
 source KFP 2:
@@ -257,6 +260,10 @@ def create_kubeflow_pipeline(
         **pipeline_args: any other `create_pipeline` keyword argument.
     """
     settings = settings or ClusterSettings()
+    # `epochs` is a run-time parameter: a Trainer compiled with the same
+    # epochs as the search follows what the run sets.
+    if pipeline_args.get("trainer_epochs", tuner_epochs) == tuner_epochs:
+        pipeline_args["trainer_epochs_follow_search"] = True
     data_root_parameter = tfx.dsl.experimental.RuntimeParameter(
         name=deploy_config.DATA_ROOT_PARAMETER, ptype=str, default=data_root
     )

@@ -20,6 +20,7 @@ from components import csv_example_gen
 from components import feature_kinds
 from components import image_example_gen
 from components import model_export
+from components import spec as tuner_spec
 from components.evaluator.component import Evaluator
 from components.feature_kinds_gen import FeatureKindsGen
 from components.run_history.component import RunHistoryLookup
@@ -232,6 +233,7 @@ def create_pipeline(
     time_limit_seconds=0,
     tuner_epochs=10,
     trainer_epochs=10,
+    trainer_epochs_follow_search=False,
     seed=0,
     min_accuracy=None,
     max_regression_loss=None,
@@ -267,6 +269,9 @@ def create_pipeline(
             `components/image_example_gen.py`).
         max_trials, time_limit_seconds, tuner_epochs, seed: the search budget.
         trainer_epochs: epochs for the final model (early stopping applies).
+        trainer_epochs_follow_search: the final model's epochs are instead
+            the search's `tuner_epochs` as the run set them (a Kubeflow
+            run-time parameter).
         min_accuracy: classification models below it are not blessed
             (None: they must beat the majority class instead).
         max_regression_loss: regression models whose MSE is above it are not
@@ -403,6 +408,8 @@ def create_pipeline(
             **transform_config.to_dict(),
             "epochs": trainer_epochs,
             "seed": seed,
+            **({tuner_spec.EPOCHS_FOLLOW_SEARCH_OPTION: True}
+               if trainer_epochs_follow_search else {}),
             **({"final_fit": final_fit} if final_fit else {}),
             **({"ensemble": ensemble} if ensemble else {}),
             model_export.TFLITE_OPTION: tflite,

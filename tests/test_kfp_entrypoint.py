@@ -62,6 +62,16 @@ def test_empty_types_get_the_declared_type_and_beam_args_stay():
     assert argv[-1] == "--runner=DirectRunner"
 
 
+def test_the_drivers_executor_logs_output_is_not_tfxs():
+    executor_input = driver_input("gs://b/in", "gs://b/out")
+    # driver.go provisionOutputs, with the API server's PUBLISH_LOGS on.
+    executor_input["outputs"]["artifacts"]["executor-logs"] = {"artifacts": [
+        {"name": "executor-logs", "uri": "gs://b/logs",
+         "type": {"schemaTitle": "system.Artifact"}}]}
+    argv, _, _ = kfp_entrypoint.prepare(argv_for(executor_input))
+    assert set(json.loads(argv[3])["outputs"]["artifacts"]) == {"schema"}
+
+
 def test_an_input_without_any_type_is_refused_with_its_name():
     executor_input = driver_input("gs://b/in", "gs://b/out")
     argv = argv_for(executor_input)
@@ -90,6 +100,9 @@ def test_minio_artifacts_use_the_launchers_local_paths_and_go_back(
     assert local_out == os.path.join(staging, "s3/bucket/p/run/SchemaGen/schema")
     assert os.path.isdir(os.path.dirname(local_out))
     assert restored == {local_out: "s3://bucket/p/run/SchemaGen/schema"}
+    # The pod's outputFile is a local path too, rebased the same way.
+    assert output_file == os.path.join(
+        staging, "tmp/kfp_outputs/output_metadata.json")
 
     # TFX writes the local path into the ExecutorOutput; the launcher
     # would take it as the artifact's new URI (mergeRuntimeArtifacts).

@@ -330,3 +330,23 @@ def test_kept_checkpoints_reach_the_tuner_and_transform_keeps_no_cache(
     assert "updated_analyzer_cache" not in component["outputDefinitions"][
         "artifacts"]
     assert "transform_graph" in component["outputDefinitions"]["artifacts"]
+
+
+def test_the_trainer_trains_the_epochs_the_run_set(compiled):
+    """`epochs` set in a run's form reaches the final model too: the
+    Trainer's compile-time custom_config defers to the search's run-time
+    value, which the tuner writes into best_hyperparameters."""
+    import json
+
+    from components import trainer
+
+    _, (spec, _) = compiled
+    custom_config = json.loads(
+        spec["root"]["dag"]["tasks"]["Trainer"]["inputs"]["parameters"][
+            "custom_config"]["runtimeValue"]["constant"]
+    )
+    assert custom_config["epochs_follow_search"] is True
+    searched = {"run_parameters": {"epochs": 20, "seed": 3}}
+    assert trainer.final_epochs(custom_config, searched) == 20
+    # A pipeline built with other Trainer epochs keeps them.
+    assert trainer.final_epochs({"epochs": 5}, searched) == 5
