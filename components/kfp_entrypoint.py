@@ -52,6 +52,8 @@ import sys
 
 import tfx
 
+from pipelines import env_config
+
 LOGGER = logging.getLogger(__name__)
 TFX_ENTRYPOINT = "tfx.orchestration.kubeflow.v2.container.kubeflow_v2_run_executor"
 # The version whose entrypoint arguments and ExecutorInput handling this
@@ -59,7 +61,6 @@ TFX_ENTRYPOINT = "tfx.orchestration.kubeflow.v2.container.kubeflow_v2_run_execut
 TESTED_TFX_VERSION = "1.21"
 INVOCATION_FLAG = "--json_serialized_invocation_args"
 INPUTS_SPEC_FLAG = "--json_serialized_inputs_spec_args"
-STAGING_ROOT_ENV = "AKT_KFP_STAGING_ROOT"
 # The launcher's own output of every task (driver.go provisionOutputs).
 EXECUTOR_LOGS = "executor-logs"
 # Scheme -> the launcher's local folder (launcher_v2.go LocalPathForURI).
@@ -220,7 +221,7 @@ def prepare(argv, staging_root="/"):
 def main(argv=None):
     logging.basicConfig(level=logging.INFO)
     _check_tfx_version()
-    staging_root = os.environ.get(STAGING_ROOT_ENV) or "/"
+    staging_root = env_config.kfp_staging_root()
     try:
         tfx_argv, restored, output_file = prepare(
             sys.argv[1:] if argv is None else argv, staging_root

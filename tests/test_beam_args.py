@@ -62,9 +62,14 @@ def test_flags_compile_into_the_kubeflow_data_stages(engine, tmp_path):
         str(tmp_path / "p.yaml"), pipeline
     )
     launcher = kfp_launcher.Launcher(kfp_launcher.load_spec(path), "/x")
+    # DirectRunner's 0 workers (one per core of the node) becomes the
+    # pod's CPU limit; other engines' flags pass unchanged.
+    expected = kubeflow_runner.direct_runner_workers(
+        args, kubeflow_runner.ClusterSettings().task_cpu_limit
+    )
     for task in DATA_STAGES:
         container_args = launcher.executor(task)["container"]["args"]
-        assert container_args[-len(args):] == args, task
+        assert container_args[-len(args):] == expected, task
     # KubeflowV2DagRunner also appends pipeline-level Beam args to the
     # other containers, whose executors get them as unused extra flags.
 

@@ -1,11 +1,19 @@
-"""Every component of the compiled YAML, run the way a KFP 2 pod runs it.
+"""The whole compiled pipeline, run twice the way open-source KFP 2 runs it.
 
-There is no Kubernetes here. `kfp_launcher` stands in for the cluster: it
-takes each container's command and arguments from the compiled
-`deploymentSpec`, builds the ExecutorInput JSON a KFP v2 launcher passes
-(artifact URIs under a local pipeline root) and runs the command in our
-runtime, which is the content of the images. All tasks run, from ExampleGen
-to Pusher, on 400 taxi rows with one trial of one epoch.
+There is no Kubernetes here. `kfp_launcher` stands in for KFP's driver and
+launcher as their source has them (each behaviour cited there): every task
+of the compiled YAML runs through its own container command, in DAG order,
+with the ExecutorInput the driver builds (upstream artifacts typed
+`instanceSchema: ""`, the driver's `executor-logs` output, per-run output
+URIs) on KFP's default store, a `minio://mlpipeline/v2/artifacts` root
+backed by a local folder: inputs downloaded into each pod's `/minio/...`
+before the command, outputs uploaded after it, retries by the task's
+`retryPolicy` in a fresh pod. The data, serving and history directories
+are local folders, as a volume mounted into every pod would be.
+
+Run 1 (400 taxi rows, the tuner's pod killed once and retried) pushes a
+model; run 2, on 400 new rows, warm-starts from run 1's search and is
+judged against run 1's pushed model.
 """
 
 import json
@@ -19,13 +27,18 @@ from tests import kfp_launcher
 
 pytestmark = pytest.mark.slow
 
+ROOT = "minio://mlpipeline/v2/artifacts"
+
 
 @pytest.fixture(scope="module")
-def finished(tmp_path_factory):
+def runs(tmp_path_factory):
     from pipelines import sample_data
 
     root = tmp_path_factory.mktemp("pods")
-    data = sample_data.write_sample(str(root / "data"), rows=400)
+    first_data = sample_data.write_sample(str(root / "data1"), rows=400)
+    second_data = sample_data.write_sample(
+        str(root / "data2"), rows=400, skip=400
+    )
     settings = kubeflow_runner.ClusterSettings()
     pipeline = kubeflow_runner.create_kubeflow_pipeline(
         pipeline_name="taxi-automl",
@@ -41,82 +54,124 @@ def finished(tmp_path_factory):
     path = kubeflow_runner.compile_pipeline(
         str(root / "pipeline.yaml"), pipeline, settings
     )
-    workdir = root / "home"
-    workdir.mkdir()
-    launcher = kfp_launcher.Launcher(
-        kfp_launcher.load_spec(path),
-        pipeline_root=str(root / "pipeline_root"),
-        # Run-time parameters, as `autokeras-tfx kfp run` sets them.
-        parameters={"data_root": data, "max_trials": 1},
-        workdir=str(workdir),
-    )
-    launcher.run_all()
-    return root, launcher
+    spec = kfp_launcher.load_spec(path)
+    store = root / "object-store"
+
+    def run(run_id, data, **kwargs):
+        launcher = kfp_launcher.Launcher(
+            spec, pipeline_root=ROOT, run_id=run_id,
+            object_store_dir=str(store),
+            staging_root=str(root / "pods" / run_id),
+            # Run-time parameters, as `autokeras-tfx kfp run` sets them.
+            parameters={"data_root": data, "max_trials": 2},
+        )
+        launcher.run_all(**kwargs)
+        return launcher
+
+    # A lost pod: the tuner's first attempt is killed 20 s in.
+    first = run("run-1", first_data, kill_after={"AutoKerasTuner": 20})
+    second = run("run-2", second_data)
+    return root, store, first, second
 
 
-def only_uri(launcher, task, key):
+def stored(store, uri):
+    """The object-store file behind a minio:// URI."""
+    assert uri.startswith("minio://"), uri
+    return os.path.join(str(store), uri[len("minio://"):])
+
+
+def only(launcher, task, key):
     [artifact] = launcher.outputs[task][key]
-    return artifact["uri"]
+    return artifact
 
 
-def test_every_task_ran_its_compiled_container(finished):
-    _, launcher = finished
-    ran = set(launcher.commands)
-    assert {"CsvExampleGen", "StatisticsGen", "SchemaGen",
-            "ExampleValidator", "FeatureKindsGen", "Transform",
-            "AutoKerasTuner", "Trainer", "Evaluator", "Pusher"} == ran
-    tuner = launcher.commands["AutoKerasTuner"]
-    assert tuner[1:3] == [
-        "-m", "tfx.orchestration.kubeflow.v2.container.kubeflow_v2_run_executor"
-    ]
-    assert "components.executor.Executor" in tuner
+def test_every_task_ran_our_entrypoint_on_the_drivers_inputs(runs):
+    _, _, first, _ = runs
+    assert set(first.commands) == {
+        "CsvExampleGen", "StatisticsGen", "SchemaGen", "ExampleValidator",
+        "FeatureKindsGen", "RunHistoryLookup", "Transform", "AutoKerasTuner",
+        "Trainer", "Evaluator", "Pusher", "RunHistoryRecorder",
+    }
+    for task, argv in first.commands.items():
+        assert argv[1:3] == ["-m", "components.kfp_entrypoint"], task
+    # What the driver sent the tuner: empty types on upstream artifacts,
+    # remote URIs, and the launcher's own executor-logs output.
+    sent = first.driver_inputs["AutoKerasTuner"]
+    [examples] = sent["inputs"]["artifacts"]["examples"]["artifacts"]
+    assert examples["type"] == {"instanceSchema": ""}
+    assert examples["uri"].startswith(ROOT + "/taxi-automl/run-1/")
+    assert "executor-logs" in sent["outputs"]["artifacts"]
 
 
-def test_tuner_took_the_run_time_max_trials(finished):
-    _, launcher = finished
-    hyperparameters = only_uri(
-        launcher, "AutoKerasTuner", "best_hyperparameters"
-    )
-    [name] = os.listdir(hyperparameters)
-    with open(os.path.join(hyperparameters, name)) as f:
-        assert json.load(f)["values"]
-    results = only_uri(launcher, "AutoKerasTuner", "tuner_results")
+def test_outputs_live_in_the_object_store_under_each_run(runs):
+    _, store, first, second = runs
+    for launcher, run_id in ((first, "run-1"), (second, "run-2")):
+        model = only(launcher, "Trainer", "model")["uri"]
+        assert model.startswith(f"{ROOT}/taxi-automl/{run_id}/Trainer/")
+        assert os.path.isfile(os.path.join(
+            stored(store, model), "Format-Serving", "saved_model.pb"))
+
+
+def test_the_killed_tuner_was_retried_and_took_the_run_time_budget(runs):
+    _, store, first, _ = runs
+    attempts = first.attempts["AutoKerasTuner"]
+    assert len(attempts) == 2
+    assert attempts[0].killed and attempts[1].succeeded
+    results = stored(store, only(first, "AutoKerasTuner", "tuner_results")[
+        "uri"])
     with open(os.path.join(results, "tuner_results.json")) as f:
-        trials = json.load(f)
-    assert len(trials) == 1  # compiled default 10; the run said 1
+        assert len(json.load(f)) == 2  # compiled default 10; the run said 2
 
 
-def test_trainer_wrote_a_serving_model(finished):
-    _, launcher = finished
-    model = only_uri(launcher, "Trainer", "model")
-    assert os.path.isfile(
-        os.path.join(model, "Format-Serving", "saved_model.pb")
-    )
-
-
-def test_evaluator_blessed_and_pusher_pushed(finished):
-    root, launcher = finished
-    [blessing] = launcher.outputs["Evaluator"]["blessing"]
+def test_the_first_run_pushed_and_recorded_its_model(runs):
+    root, _, first, _ = runs
+    blessing = only(first, "Evaluator", "blessing")
     assert blessing["metadata"]["blessed"] == 1
-    assert os.path.isfile(os.path.join(
-        only_uri(launcher, "Evaluator", "blessing"), "BLESSED"))
-    [pushed] = launcher.outputs["Pusher"]["pushed_model"]
-    assert pushed["metadata"]["pushed"] == 1
-    versions = os.listdir(root / "serving")
-    assert len(versions) == 1
-    assert os.path.isfile(root / "serving" / versions[0] / "saved_model.pb")
+    assert "baseline_model_uri" not in blessing["metadata"]
+    assert only(first, "Pusher", "pushed_model")["metadata"]["pushed"] == 1
+    assert only(first, "RunHistoryLookup", "baseline_model")["metadata"][
+        "found_in_history"] == 0
 
 
-def test_tuner_wrote_the_report_files_at_their_uris(finished):
+def test_the_second_run_warm_starts_and_is_judged_against_the_first(runs):
+    root, store, first, second = runs
+    lookup = only(second, "RunHistoryLookup", "tuner_results")
+    assert lookup["metadata"]["found_in_history"] == 1
+    results = stored(store, only(second, "AutoKerasTuner", "tuner_results")[
+        "uri"])
+    with open(os.path.join(results, "search_results.json")) as f:
+        trials = json.load(f)["trials"]
+    assert trials[0]["origin"].startswith("warm start 1/")
+    first_results = stored(store, only(
+        first, "AutoKerasTuner", "tuner_results")["uri"])
+    with open(os.path.join(first_results, "search_results.json")) as f:
+        first_best = min(
+            (t for t in json.load(f)["trials"] if t["status"] == "COMPLETED"),
+            key=lambda t: t["score"],
+        )
+    assert trials[0]["hyperparameters"] == first_best["hyperparameters"]
+
+    # The baseline is the model run 1 pushed, staged into run 2's pods.
+    baseline = only(second, "RunHistoryLookup", "baseline_model")
+    assert baseline["metadata"]["found_in_history"] == 1
+    blessing = only(second, "Evaluator", "blessing")
+    assert blessing["metadata"]["baseline_model_uri"] == baseline["uri"]
+    pushed_first = only(first, "Pusher", "pushed_model")["metadata"][
+        "pushed_destination"]
+    with open(os.path.join(pushed_first, "saved_model.pb"), "rb") as a, \
+            open(os.path.join(stored(store, baseline["uri"]),
+                              "Format-Serving", "saved_model.pb"), "rb") as b:
+        assert a.read() == b.read()
+
+
+def test_the_report_files_are_at_their_uris(runs):
     # KFP 2's UI reads the file AT a system.HTML / system.Markdown
     # artifact's URI (tests/test_report_artifacts.py renders it).
-    _, launcher = finished
-    html_uri = only_uri(launcher, "AutoKerasTuner", "report_html")
-    markdown_uri = only_uri(launcher, "AutoKerasTuner", "report_markdown")
-    assert os.path.isfile(html_uri) and os.path.isfile(markdown_uri)
-    with open(html_uri, encoding="utf-8") as f:
+    _, store, first, _ = runs
+    html = stored(store, only(first, "AutoKerasTuner", "report_html")["uri"])
+    markdown = stored(
+        store, only(first, "AutoKerasTuner", "report_markdown")["uri"])
+    with open(html, encoding="utf-8") as f:
         assert f.read().startswith("<!DOCTYPE html>")
-    with open(markdown_uri, encoding="utf-8") as f:
+    with open(markdown, encoding="utf-8") as f:
         assert "## Trials" in f.read()
-    results = only_uri(launcher, "AutoKerasTuner", "tuner_results")
-    assert "mlpipeline-ui-metadata.json" not in os.listdir(results)

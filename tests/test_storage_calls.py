@@ -40,6 +40,10 @@ ALLOWED = {
     ("components/parallel.py", "*"):
         "worker request and log files in a local temporary directory of "
         "this node; the search state itself goes through storage",
+    ("components/kfp_entrypoint.py", "*"):
+        "a Kubeflow pod's own local files: the launcher's staging folders "
+        "and the ExecutorOutput file are pod-local paths by design "
+        "(kubeflow/pipelines launcher_v2.go LocalPathForURI)",
     ("search_space/blocks/applications.py", "_checked_weights"):
         "a user's local pretrained-weights file for keras.applications",
 }
