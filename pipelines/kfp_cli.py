@@ -82,6 +82,9 @@ def _add_compile_arguments(parser):
     parser.add_argument("--retries", type=int, default=2,
                         help="retries of a failed task (backoff 60 s, "
                         "doubling)")
+    parser.add_argument("--retry-window-hours", type=float, default=72,
+                        help="no task retries later than this after its "
+                        "first attempt started")
     parser.add_argument("--tuner-retries", type=int, default=5,
                         help="retries of the tuner, which resumes its "
                         "search (backoff 120 s, doubling)")
@@ -171,6 +174,7 @@ def compile_command(args):
         task_memory_limit_gib=args.task_memory_limit_gib,
         retries=args.retries,
         tuner_retries=args.tuner_retries,
+        retry_window_hours=args.retry_window_hours,
         node_selector=args.node_selector,
         **({"tolerations": args.tolerations} if args.tolerations else {}),
     )

@@ -101,8 +101,11 @@ class ClusterSettings:
             other pod (the data stages, the Pusher, the run history); the
             Beam stages get as many DirectRunner workers as vCPUs.
         retries: how often a failed task is retried (a lost node, a
-            preempted pod), with backoff `retry_backoff_seconds` doubling
-            up to ten times that.
+            preempted pod), with backoff `retry_backoff_seconds` doubling.
+        retry_window_hours: no retry starts later than this after the
+            task's first attempt started, and a retry is stopped at that
+            moment (Argo's `backoff.maxDuration`, which KFP compiles from
+            `backoffMaxDuration`; without one Argo never retries).
         tuner_retries: the same for the tuner, whose retry resumes its
             search where it stopped (`components/resume.py`).
     Requests equal limits: a pod gets what it may use (Guaranteed QoS),
@@ -123,6 +126,7 @@ class ClusterSettings:
     retries: int = 2
     tuner_retries: int = 5
     retry_backoff_seconds: int = 60
+    retry_window_hours: float = 72
 
     def __post_init__(self):
         if self.gpu_count < 0:
@@ -136,6 +140,11 @@ class ClusterSettings:
                     f"{name} must be positive; received "
                     f"{getattr(self, name)}."
                 )
+        if self.retry_window_hours <= 0:
+            raise ValueError(
+                "retry_window_hours must be positive; received "
+                f"{self.retry_window_hours}."
+            )
         for name in ("retries", "tuner_retries", "retry_backoff_seconds"):
             if getattr(self, name) < 0:
                 raise ValueError(
@@ -347,8 +356,12 @@ def retry_policy(settings, component_id):
     return {
         "maxRetryCount": retries,
         "backoffDuration": _duration(backoff),
+        # Argo takes whole factors only (1.5 is an error).
         "backoffFactor": 2.0,
-        "backoffMaxDuration": _duration(backoff * 10),
+        # Argo measures it from the FIRST attempt's start and kills a retry
+        # at that moment: the whole window a task may take, retries
+        # included, not a cap on one backoff.
+        "backoffMaxDuration": _duration(settings.retry_window_hours * 3600),
     }
 
 

@@ -124,10 +124,10 @@ def test_every_task_runs_our_entrypoint_with_retries_and_no_cache(compiled):
         assert task["cachingOptions"] == {"enableCache": False}, task_id
         assert task["retryPolicy"] == (
             {"maxRetryCount": 5, "backoffDuration": "120s",
-             "backoffFactor": 2.0, "backoffMaxDuration": "1200s"}
+             "backoffFactor": 2.0, "backoffMaxDuration": "259200s"}
             if task_id == "AutoKerasTuner" else
             {"maxRetryCount": 2, "backoffDuration": "60s",
-             "backoffFactor": 2.0, "backoffMaxDuration": "600s"}
+             "backoffFactor": 2.0, "backoffMaxDuration": "259200s"}
         ), task_id
 
 
