@@ -24,7 +24,8 @@ mends the ExecutorOutput it writes:
   `backend/src/v2/component/launcher_v2.go` `downloadArtifacts`,
   `uploadOutputArtifacts`, `LocalPathForURI`), the way KFP's own Python
   components read and write them. The executor is given those local paths;
-  the ExecutorOutput is written back with the remote URIs, since the
+  the ExecutorOutput is written back with the remote URIs (also in
+  metadata, where the Evaluator names its model and baseline), since the
   launcher takes a URI found there as the artifact's new URI
   (`mergeRuntimeArtifacts`) and would otherwise record a pod-local path.
   `gs://` artifacts are left as they are: TensorFlow opens them directly.
@@ -135,7 +136,7 @@ def drop_launcher_outputs(executor_input):
 
 def stage_uris(executor_input, staging_root="/"):
     """Points staged artifacts at their local paths; returns {local path:
-    remote URI} of the outputs."""
+    remote URI} of every staged artifact."""
     restored = {}
     for side in ("inputs", "outputs"):
         for listed in executor_input.get(side, {}).get(
@@ -144,8 +145,8 @@ def stage_uris(executor_input, staging_root="/"):
                 path = local_path(artifact.get("uri", ""), staging_root)
                 if path is None:
                     continue
+                restored[path] = artifact["uri"]
                 if side == "outputs":
-                    restored[path] = artifact["uri"]
                     # TFX writes files under the URI; the launcher made
                     # only its parent (launcher_v2.go prepareOutputFolders).
                     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -171,17 +172,32 @@ def refuse_unstaged_urls(executor_input):
             )
 
 
+def _remote(value, restored):
+    """`value` with a staged local path (or a path under one) made remote
+    again; anything else unchanged."""
+    if not isinstance(value, str):
+        return value
+    for path, uri in restored.items():
+        if value == path or value.startswith(path + "/"):
+            return uri + value[len(path):]
+    return value
+
+
 def restore_output_uris(output_file, restored):
-    """Writes the remote URIs back into the ExecutorOutput."""
+    """Writes the remote URIs back into the ExecutorOutput: each output's
+    URI, and metadata naming a staged artifact (the Evaluator records its
+    model's and baseline's URIs on the blessing)."""
     if not restored or not os.path.exists(output_file):
         return
     with open(output_file) as f:
         executor_output = json.load(f)
     for listed in executor_output.get("artifacts", {}).values():
         for artifact in listed.get("artifacts", []):
-            uri = artifact.get("uri")
-            if uri in restored:
-                artifact["uri"] = restored[uri]
+            if "uri" in artifact:
+                artifact["uri"] = _remote(artifact["uri"], restored)
+            metadata = artifact.get("metadata") or {}
+            for key, value in metadata.items():
+                metadata[key] = _remote(value, restored)
     with open(output_file, "w") as f:
         json.dump(executor_output, f)
 

@@ -99,7 +99,10 @@ def test_minio_artifacts_use_the_launchers_local_paths_and_go_back(
         staging, "minio/mlpipeline/v2/artifacts/p/run/ExampleGen/examples")
     assert local_out == os.path.join(staging, "s3/bucket/p/run/SchemaGen/schema")
     assert os.path.isdir(os.path.dirname(local_out))
-    assert restored == {local_out: "s3://bucket/p/run/SchemaGen/schema"}
+    assert restored == {
+        local_in: "minio://mlpipeline/v2/artifacts/p/run/ExampleGen/examples",
+        local_out: "s3://bucket/p/run/SchemaGen/schema",
+    }
     # The pod's outputFile is a local path too, rebased the same way.
     assert output_file == os.path.join(
         staging, "tmp/kfp_outputs/output_metadata.json")
@@ -107,12 +110,19 @@ def test_minio_artifacts_use_the_launchers_local_paths_and_go_back(
     # TFX writes the local path into the ExecutorOutput; the launcher
     # would take it as the artifact's new URI (mergeRuntimeArtifacts).
     written = tmp_path / "output_metadata.json"
+    # Metadata may name staged paths too (the Evaluator's blessing does).
     written.write_text(json.dumps({"artifacts": {"schema": {"artifacts": [
-        {"uri": local_out, "metadata": {"k": 1}}]}}}))
+        {"uri": local_out, "metadata": {
+            "k": 1, "current_model": local_in + "/Format-Serving",
+            "other": "/elsewhere"}}]}}}))
     kfp_entrypoint.restore_output_uris(str(written), restored)
     assert json.loads(written.read_text())["artifacts"]["schema"][
         "artifacts"][0] == {
-            "uri": "s3://bucket/p/run/SchemaGen/schema", "metadata": {"k": 1}}
+            "uri": "s3://bucket/p/run/SchemaGen/schema",
+            "metadata": {
+                "k": 1, "other": "/elsewhere",
+                "current_model": "minio://mlpipeline/v2/artifacts/p/run/"
+                "ExampleGen/examples/Format-Serving"}}
 
 
 @pytest.mark.parametrize("value", [

@@ -127,7 +127,7 @@ def test_the_first_run_pushed_and_recorded_its_model(runs):
     root, _, first, _ = runs
     blessing = only(first, "Evaluator", "blessing")
     assert blessing["metadata"]["blessed"] == 1
-    assert "baseline_model_uri" not in blessing["metadata"]
+    assert "baseline_model" not in blessing["metadata"]
     assert only(first, "Pusher", "pushed_model")["metadata"]["pushed"] == 1
     assert only(first, "RunHistoryLookup", "baseline_model")["metadata"][
         "found_in_history"] == 0
@@ -155,7 +155,11 @@ def test_the_second_run_warm_starts_and_is_judged_against_the_first(runs):
     baseline = only(second, "RunHistoryLookup", "baseline_model")
     assert baseline["metadata"]["found_in_history"] == 1
     blessing = only(second, "Evaluator", "blessing")
-    assert blessing["metadata"]["baseline_model_uri"] == baseline["uri"]
+    # The Evaluator names both models by their remote URIs, not by the
+    # pod's staging paths (components/kfp_entrypoint.py).
+    assert blessing["metadata"]["baseline_model"] == baseline["uri"]
+    assert blessing["metadata"]["current_model"] == only(
+        second, "Trainer", "model")["uri"]
     pushed_first = only(first, "Pusher", "pushed_model")["metadata"][
         "pushed_destination"]
     with open(os.path.join(pushed_first, "saved_model.pb"), "rb") as a, \
