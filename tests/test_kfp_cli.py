@@ -3,8 +3,12 @@
 The server in `fake_kfp_server` is NOT a cluster: it stands in for one by
 speaking the KFP v2beta1 REST calls kfp.Client 2.17 makes, so these tests
 prove what our CLI sends (and how it reports the server's errors), not that
-a real Kubeflow runs the pipeline.
+a real Kubeflow runs the pipeline. It refuses a run or recurring run as the
+real API server would, through the server's own Go code (kfp-argo-compile):
+the tests that create one need that binary (`checker`).
 """
+
+import copy
 
 import kfp
 import pytest
@@ -39,6 +43,11 @@ def server(monkeypatch, tmp_path):
     httpd.shutdown()
 
 
+@pytest.fixture
+def checker():
+    fake_kfp_server.require_checker()
+
+
 def kfp_cli(endpoint, *args, token="secret"):
     argv = ["kfp", args[0], "--endpoint", endpoint, *args[1:]]
     if token:
@@ -71,6 +80,7 @@ def test_upload_then_new_version(server, package, capsys):
     assert "uploaded version v2" in capsys.readouterr().out
 
 
+@pytest.mark.usefixtures("checker")
 def test_run_with_parameters_on_the_latest_version(server, package):
     state, endpoint = server
     kfp_cli(endpoint, "upload", "--package", package,
@@ -99,6 +109,7 @@ def test_run_with_parameters_on_the_latest_version(server, package):
     assert run["experiment_id"] == experiment["experiment_id"]
 
 
+@pytest.mark.usefixtures("checker")
 def test_schedule_is_one_at_a_time_without_catch_up(server, package):
     state, endpoint = server
     kfp_cli(endpoint, "upload", "--package", package,
@@ -120,6 +131,7 @@ def test_schedule_is_one_at_a_time_without_catch_up(server, package):
         "periodic_schedule": {"interval_second": 86400}}
 
 
+@pytest.mark.usefixtures("checker")
 def test_runs_lists_newest_first(server, package, capsys):
     state, endpoint = server
     kfp_cli(endpoint, "upload", "--package", package,
@@ -203,3 +215,55 @@ def test_unreachable_endpoint_and_local_mistakes(package, capsys, tmp_path,
                    "--pipeline-root", "r", "--cron", "0 3 * * *")
     assert code == 2
     assert "KFP's cron has 6, seconds first" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("checker")
+def test_a_spec_the_server_cannot_compile_uploads_but_cannot_run(
+        server, package, tmp_path, capsys):
+    """A resolver executor (what TFX writes for a Resolver node) parses as
+    a PipelineSpec, so the upload succeeds; KFP compiles a pipeline to Argo
+    only when a run or recurring run is created, and refuses both."""
+    state, endpoint = server
+    spec, platform = yaml.safe_load_all(open(package))
+    spec = copy.deepcopy(spec)
+    spec["deploymentSpec"]["executors"]["latest_model_resolver_executor"] = {
+        "resolver": {"outputArtifactQueries": {"model": {
+            "filter": 'schema_title="tfx.Model" AND state=LIVE'}}}}
+    spec["components"]["latest_model_resolver"] = {
+        "executorLabel": "latest_model_resolver_executor"}
+    spec["root"]["dag"]["tasks"]["latest_model_resolver"] = {
+        "componentRef": {"name": "latest_model_resolver"},
+        "taskInfo": {"name": "latest_model_resolver"}}
+    resolver = tmp_path / "resolver.yaml"
+    resolver.write_text(yaml.safe_dump_all([spec, platform]))
+    assert kfp_cli(endpoint, "upload", "--package", str(resolver),
+                   "--pipeline-name", "taxi-automl") == 0
+    capsys.readouterr()
+    refused = "non-container and non-importer executor not implemented"
+    code = kfp_cli(endpoint, "run", "--pipeline-name", "taxi-automl",
+                   "--pipeline-root", "gs://b/root")
+    assert code == 2
+    error = capsys.readouterr().err
+    assert "HTTP 500: Internal error: " in error and refused in error
+    assert 'executor(label="latest_model_resolver_executor")' in error
+    code = kfp_cli(endpoint, "schedule", "--pipeline-name", "taxi-automl",
+                   "--pipeline-root", "gs://b/root", "--cron",
+                   "0 0 3 * * *")
+    assert code == 2
+    error = capsys.readouterr().err
+    assert "HTTP 500: Internal error: " in error and refused in error
+    assert state.runs == [] and state.recurring_runs == []
+
+
+def test_without_the_checker_runs_are_refused_not_waved_through(
+        server, package, monkeypatch, capsys):
+    state, endpoint = server
+    monkeypatch.delenv(fake_kfp_server.CHECKER_ENV, raising=False)
+    kfp_cli(endpoint, "upload", "--package", package,
+            "--pipeline-name", "taxi-automl")
+    code = kfp_cli(endpoint, "run", "--pipeline-name", "taxi-automl",
+                   "--pipeline-root", "gs://b/root")
+    assert code == 2
+    assert "cannot check this run as the API server would" in (
+        capsys.readouterr().err)
+    assert state.runs == []
