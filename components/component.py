@@ -40,6 +40,8 @@ class AutoKerasTuner(base_component.BaseComponent):
         num_parallel_trials=1,
         keep_best_checkpoints=1,
         max_model_size=0,
+        history_dir=None,
+        scope=None,
     ):
         """Constructs the component.
 
@@ -60,6 +62,9 @@ class AutoKerasTuner(base_component.BaseComponent):
                 processes; one GPU each when there are GPUs).
             keep_best_checkpoints: trials whose weights stay on disk.
             max_model_size: largest parameter count to train; 0: no limit.
+            history_dir, scope: the pipeline's run history
+                (`components/run_history`), where an interrupted search is
+                kept for the next attempt or run; None: beside the outputs.
         """
         if isinstance(transform_config, dict):
             transform_config = feature_kinds.TransformConfig.from_dict(
@@ -93,6 +98,8 @@ class AutoKerasTuner(base_component.BaseComponent):
             keep_best_checkpoints=keep_best_checkpoints,
             max_model_size=max_model_size,
             custom_config=json.dumps(transform_config.to_dict()),
+            history_dir=history_dir,
+            scope=scope,
             best_hyperparameters=types.Channel(
                 type=standard_artifacts.HyperParameters
             ),

@@ -12,6 +12,7 @@ from tfx.types import artifact_utils
 
 from components import feature_kinds
 from components import resume
+from components.run_history import records
 from components import search
 from components import spec
 from components import transform
@@ -34,6 +35,13 @@ def settings_from(exec_properties):
         or 1,
         max_model_size=exec_properties.get(spec.MAX_MODEL_SIZE_KEY) or None,
     )
+
+
+def _history_folder(exec_properties):
+    history_dir = exec_properties.get(spec.HISTORY_DIR_KEY)
+    if not history_dir:
+        return None
+    return records.scope_dir(history_dir, exec_properties[spec.SCOPE_KEY])
 
 
 def allow_gpu_memory_growth():
@@ -90,12 +98,15 @@ class Executor(base_executor.BaseExecutor):
         transform_graph_uri = artifact_utils.get_single_uri(
             input_dict[spec.TRANSFORM_GRAPH_KEY]
         )
-        # A rerun of the same command after a kill is a new execution with
-        # a new URI: continue the unfinished search of the same inputs.
-        digest = resume.fingerprint(input_dict, exec_properties)
-        resume.continue_interrupted(
-            results_uri, digest, search.STATE_DIRS
+        # A retried pod without its local state, a rerun after a kill, a
+        # new run after a failed one: continue the unfinished search of the
+        # same inputs from its durable copy.
+        saved = resume.saved_state_dir(
+            results_uri,
+            resume.fingerprint(input_dict, exec_properties),
+            _history_folder(exec_properties),
         )
+        resume.continue_interrupted(results_uri, saved, search.STATE_DIRS)
         tuner = search.run_search(
             examples_uri=artifact_utils.get_single_uri(
                 input_dict[spec.EXAMPLES_KEY]
@@ -108,6 +119,9 @@ class Executor(base_executor.BaseExecutor):
             results_uri=results_uri,
             transform_graph_uri=transform_graph_uri,
             warm_start=warm_start,
+            on_trial_saved=lambda trial: resume.save_progress(
+                results_uri, saved, search.STATE_DIRS
+            ),
         )
         columns = (
             transform.column_table_of(input_dict[spec.SCHEMA_KEY])
@@ -125,4 +139,4 @@ class Executor(base_executor.BaseExecutor):
             ),
             settings,
         )
-        resume.finished(results_uri, digest)
+        resume.finished(saved)

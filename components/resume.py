@@ -1,20 +1,25 @@
-"""Finding an interrupted search again when a rerun gets a new output URI.
+"""Continuing an interrupted search, in a retried pod or a new run.
 
-A KFP pod retry runs the same execution (same `tuner_results` URI), so the
-search state under that URI is enough. A local rerun of the same command is
-a new execution with a new URI: the executor keeps, beside its outputs, an
-index `.resume/<fingerprint>.json` naming the URI of the unfinished search
-for that fingerprint, and a new execution with the same fingerprint copies
-that search's state into its own URI and continues it.
+The search state (keras-tuner's trials and oracle, the TensorBoard logs)
+lives under the tuner's `tuner_results` output while it runs. That is not
+enough on its own: a new execution (a local rerun after a kill, a new
+Kubeflow run after a failed one) gets a new output URI, and on a
+`minio://` pipeline root the output is a folder of the pod that KFP
+uploads only after success, so a retried pod starts without it. So the
+executor keeps a durable copy of the state, saved as each trial starts and
+ends (`save_progress`), under a folder named by the search's fingerprint:
+in the pipeline's run history (`<history_dir>/<scope>/searches/<digest>/`)
+when the pipeline has one, else beside the outputs (`.resume/<digest>/`).
+An execution whose own output holds no state yet copies that state in and
+continues it (`continue_interrupted`); a finished search removes it.
 
-The fingerprint covers everything a search depends on: every execution
-property (budget, seed, epochs, label and feature kinds) and every input
-artifact (URI, MLMD id, creation time, and the names and sizes of its
-files; the warm start, a fresh copy each run, by its content). New data
-makes new Transform outputs, another feature set another hyperparameter
-space in another schema, another earlier search another warm start: each
-gives another fingerprint, so an old search is never continued by
-mistake. A finished search removes its entry.
+The fingerprint covers everything a search depends on, by content, so
+that another run on the same data finds it: every execution property
+(budget, seed, epochs, label and feature kinds) and every input artifact
+(the names and sizes of its files; the warm start, one small record, by
+its bytes). New data makes new Transform outputs, another feature set
+another schema, another earlier search another warm start: each gives
+another fingerprint, so an old search is never continued by mistake.
 """
 
 import hashlib
@@ -27,11 +32,12 @@ from tfx.dsl.io import fileio
 
 LOGGER = logging.getLogger(__name__)
 RESUME_DIR = ".resume"
-# Inputs whose files are listed in the fingerprint (the warm start's
-# results are identified by URI and id: listing every trial is slow).
-LISTED_INPUTS = ("examples", "transform_graph", "schema")
-# Inputs identified by their files' content, not by URI and id.
+SEARCHES_DIR = "searches"
+# Inputs identified by their files' content (small: one record).
 CONTENT_INPUTS = ("warmup",)
+# Rewritten in place as the search goes (same size, new bytes): always
+# copied when the state is saved; other files when new or resized.
+ALWAYS_COPIED_SUFFIXES = (".json",)
 
 
 def _join(base, *parts):
@@ -72,17 +78,10 @@ def _content(uri):
 
 def _describe(key, artifact):
     if key in CONTENT_INPUTS:
-        # A new artifact every run (the run-history lookup's copy): the
-        # same earlier search is the same warm start.
         return {"type": artifact.type_name, "content": _content(artifact.uri)}
-    mlmd = artifact.mlmd_artifact
-    return {
-        "type": artifact.type_name,
-        "uri": artifact.uri,
-        "id": artifact.id,
-        "created": mlmd.create_time_since_epoch,
-        "files": _files(artifact.uri) if key in LISTED_INPUTS else None,
-    }
+    # Not the URI nor the MLMD id: another run's copy of the same data is
+    # the same input.
+    return {"type": artifact.type_name, "files": _files(artifact.uri)}
 
 
 def fingerprint(input_dict, exec_properties):
@@ -100,60 +99,63 @@ def fingerprint(input_dict, exec_properties):
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-def _index_path(results_uri, digest):
+def saved_state_dir(results_uri, digest, history_folder=None):
+    """Where the durable copy of the search with fingerprint `digest` is
+    kept (`history_folder`: the scope's folder in the run history)."""
+    if history_folder:
+        return _join(history_folder, SEARCHES_DIR, digest)
     parent = posixpath.dirname(results_uri.rstrip("/"))
-    return _join(parent, RESUME_DIR, f"{digest}.json")
+    return _join(parent, RESUME_DIR, digest)
 
 
-def continue_interrupted(results_uri, digest, state_dirs):
-    """Copies an interrupted search with this fingerprint into
-    `results_uri` (when there is one elsewhere and `results_uri` has no
-    search of its own yet), then records `results_uri` as the search in
-    progress.
+def _has_state(uri, state_dirs):
+    return any(fileio.exists(_join(uri, d)) for d in state_dirs)
+
+
+def continue_interrupted(results_uri, saved, state_dirs):
+    """Copies the saved state of an interrupted search into `results_uri`
+    when there is one and `results_uri` has no search of its own yet (a
+    retried pod on a store it writes directly keeps its own).
 
     Args:
         results_uri: this execution's tuner_results URI.
-        digest: `fingerprint(...)` of this execution.
+        saved: `saved_state_dir(...)` of this search.
         state_dirs: the sub-directories holding the search's state (e.g.
             the search and TensorBoard logs), relative to a results URI.
 
     Returns:
-        The URI the state was copied from, or None.
+        `saved` when its state was copied in, else None.
     """
-    index = _index_path(results_uri, digest)
-    earlier = None
-    if fileio.exists(index):
-        with fileio.open(index, "r") as f:
-            earlier = json.load(f).get("results_uri")
-    copied_from = None
-    has_own = any(fileio.exists(_join(results_uri, d)) for d in state_dirs)
-    if earlier and earlier != results_uri and not has_own:
-        for name in state_dirs:
-            source = _join(earlier, name)
-            if fileio.exists(source):
-                _copy_tree(source, _join(results_uri, name))
-        copied_from = earlier
-        LOGGER.info(
-            "Continuing the interrupted search of %s (same inputs and "
-            "parameters).", earlier,
-        )
-    fileio.makedirs(posixpath.dirname(index))
-    # Written before any trial runs: a kill from here on is found again.
-    temporary = index + ".tmp"
-    with fileio.open(temporary, "w") as f:
-        json.dump({"results_uri": results_uri}, f)
-    fileio.rename(temporary, index, overwrite=True)
-    return copied_from
+    if _has_state(results_uri, state_dirs) or not _has_state(
+            saved, state_dirs):
+        return None
+    for name in state_dirs:
+        source = _join(saved, name)
+        if fileio.exists(source):
+            _copy_tree(source, _join(results_uri, name))
+    LOGGER.info(
+        "Continuing the interrupted search saved in %s (same inputs and "
+        "parameters).", saved,
+    )
+    return saved
 
 
-def finished(results_uri, digest):
-    """The search is complete: nothing to continue for this fingerprint."""
-    index = _index_path(results_uri, digest)
-    if fileio.exists(index):
-        fileio.remove(index)
+def save_progress(results_uri, saved, state_dirs):
+    """Brings the durable copy `saved` up to the state under
+    `results_uri`."""
+    for name in state_dirs:
+        source = _join(results_uri, name)
+        if fileio.exists(source):
+            _copy_tree(source, _join(saved, name), changed_only=True)
 
 
-def _copy_tree(source, destination):
+def finished(saved):
+    """The search is complete: nothing to continue for its fingerprint."""
+    if fileio.exists(saved):
+        fileio.rmtree(saved)
+
+
+def _copy_tree(source, destination, changed_only=False):
     for directory, _, files in fileio.walk(source):
         directory = directory.decode() if isinstance(directory, bytes) else (
             directory
@@ -163,6 +165,12 @@ def _copy_tree(source, destination):
         fileio.makedirs(target)
         for name in files:
             name = name.decode() if isinstance(name, bytes) else name
-            fileio.copy(
-                _join(directory, name), _join(target, name), overwrite=True
+            source_file, target_file = (
+                _join(directory, name), _join(target, name)
             )
+            if changed_only and not name.endswith(ALWAYS_COPIED_SUFFIXES) \
+                    and fileio.exists(target_file) \
+                    and fileio.stat(target_file).length == fileio.stat(
+                        source_file).length:
+                continue
+            fileio.copy(source_file, target_file, overwrite=True)

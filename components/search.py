@@ -69,7 +69,8 @@ def logs_dir(results_uri):
 STATE_DIRS = ("search", "logs")
 
 
-def build_tuner(features, labels, settings, directory, warm_start=()):
+def build_tuner(features, labels, settings, directory, warm_start=(),
+                on_trial_saved=None):
     """The tuner for a search; the same in the chief and in every worker.
 
     An existing search under `directory` is reloaded, not overwritten.
@@ -93,6 +94,7 @@ def build_tuner(features, labels, settings, directory, warm_start=()):
         project_name="trials",
         keep_best_checkpoints=settings.keep_best_checkpoints,
         overwrite=False,
+        on_trial_saved=on_trial_saved,
     )
 
 
@@ -127,6 +129,7 @@ def run_search(
     results_uri,
     transform_graph_uri=None,
     warm_start=(),
+    on_trial_saved=None,
 ):
     """Searches on the train split, scored on the eval split.
 
@@ -140,6 +143,9 @@ def run_search(
         transform_graph_uri: the TransformGraph's URI (parallel workers
             open it themselves).
         warm_start: configurations (dicts) from an earlier run to try first.
+        on_trial_saved: callable(trial) as each trial starts and ends, once
+            its state is on disk (`SearchTuner`); one process only: with
+            parallel workers it is not called.
 
     Returns:
         The finished `SearchTuner`.
@@ -154,7 +160,10 @@ def run_search(
         ", ".join(f"{label.name}: {label.task}" for label in labels),
     )
     tuner = build_tuner(
-        features, labels, settings, working_dir(results_uri), warm_start
+        features, labels, settings, working_dir(results_uri), warm_start,
+        on_trial_saved=(
+            on_trial_saved if settings.num_parallel_trials == 1 else None
+        ),
     )
     if settings.num_parallel_trials > 1:
         parallel.search_with_workers(

@@ -23,6 +23,8 @@ NUM_PARALLEL_TRIALS_KEY = "num_parallel_trials"
 KEEP_BEST_CHECKPOINTS_KEY = "keep_best_checkpoints"
 MAX_MODEL_SIZE_KEY = "max_model_size"
 WARM_START_KEY = "warm_start"
+HISTORY_DIR_KEY = "history_dir"
+SCOPE_KEY = "scope"
 CUSTOM_CONFIG_KEY = "custom_config"
 
 # The standard TFX Tuner's file names, so the standard Trainer reads ours.
@@ -69,6 +71,15 @@ class AutoKerasTunerSpec(component_spec.ComponentSpec):
         ),
         # JSON: the TransformConfig (label, task, feature kinds).
         CUSTOM_CONFIG_KEY: component_spec.ExecutionParameter(type=str),
+        # The pipeline's run history and scope (components/run_history):
+        # the durable copy of a running search lives there
+        # (components/resume.py); unset: beside the outputs.
+        HISTORY_DIR_KEY: component_spec.ExecutionParameter(
+            type=str, optional=True
+        ),
+        SCOPE_KEY: component_spec.ExecutionParameter(
+            type=str, optional=True
+        ),
     }
     INPUTS = {
         EXAMPLES_KEY: component_spec.ChannelParameter(

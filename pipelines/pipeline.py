@@ -395,6 +395,8 @@ def create_pipeline(
         warmup=lookup.outputs["tuner_results"] if warm_start else None,
         num_parallel_trials=num_parallel_trials,
         keep_best_checkpoints=keep_checkpoints,
+        history_dir=history["history_dir"],
+        scope=history["scope"],
     )
     trainer = tfx.components.Trainer(
         run_fn=RUN_FN,

@@ -167,6 +167,10 @@ class SearchTuner(keras_tuner.Tuner):
             disables it.
         keep_best_checkpoints: How many trials keep their weights on disk
             (the best ones); the oracle deletes the rest as trials end.
+        on_trial_saved: Optional callable(trial), called once the search's
+            state on disk holds the trial: as it starts (the oracle saved
+            it as running) and as it ends (scored). A caller copies the
+            state somewhere durable from there.
         **kwargs: Passed to `keras_tuner.Tuner` (`directory`,
             `project_name`, `overwrite`, ...).
     """
@@ -182,9 +186,11 @@ class SearchTuner(keras_tuner.Tuner):
         max_model_size=None,
         patience=3,
         keep_best_checkpoints=1,
+        on_trial_saved=None,
         **kwargs,
     ):
         presets = getattr(hypermodel, "predefined_configurations", None)
+        self.on_trial_saved = on_trial_saved
         if oracle is None:
             oracle = HillClimbingOracle(
                 objective=objective,
@@ -228,6 +234,13 @@ class SearchTuner(keras_tuner.Tuner):
     def on_trial_begin(self, trial):
         self._waiting_for_trial = False
         super().on_trial_begin(trial)
+        if self.on_trial_saved is not None:
+            self.on_trial_saved(trial)
+
+    def on_trial_end(self, trial):
+        super().on_trial_end(trial)  # the oracle's and tuner's state saved
+        if self.on_trial_saved is not None:
+            self.on_trial_saved(trial)
 
     def run_trial(self, trial, *args, **kwargs):
         started = time.monotonic()

@@ -11,13 +11,21 @@ before the command, outputs uploaded after it, retries by the task's
 `retryPolicy` in a fresh pod. The data, serving and history directories
 are local folders, as a volume mounted into every pod would be.
 
-Run 1 (400 taxi rows, the tuner's pod killed once and retried) pushes a
-model; run 2, on 400 new rows, warm-starts from run 1's search and is
-judged against run 1's pushed model.
+Run 1 (400 taxi rows, 3 trials) loses its tuner pod after the first
+trial, and its retry after the second: with its retries spent the run
+fails. Run 1b, a new run on the same data, continues that search (the
+finished trials are not trained again) and pushes a model; run 2, on 400
+new rows, warm-starts from run 1b's search and is judged against its
+pushed model.
 """
 
+import copy
+import glob
 import json
 import os
+import signal
+import threading
+import time
 
 import pytest
 
@@ -56,22 +64,86 @@ def runs(tmp_path_factory):
     )
     spec = kfp_launcher.load_spec(path)
     store = root / "object-store"
+    history = str(root / "serving") + "-history"
 
-    def run(run_id, data, **kwargs):
+    def run(run_id, data, run_spec=spec, **kwargs):
         launcher = kfp_launcher.Launcher(
-            spec, pipeline_root=ROOT, run_id=run_id,
+            run_spec, pipeline_root=ROOT, run_id=run_id,
             object_store_dir=str(store),
             staging_root=str(root / "pods" / run_id),
             # Run-time parameters, as `autokeras-tfx kfp run` sets them.
-            parameters={"data_root": data, "max_trials": 2},
+            parameters={"data_root": data, "max_trials": 3},
         )
-        launcher.run_all(**kwargs)
-        return launcher
+        try:
+            launcher.run_all(**kwargs)
+        except kfp_launcher.TaskFailed as failed:
+            return launcher, failed
+        return launcher, None
 
-    # A lost pod: the tuner's first attempt is killed 20 s in.
-    first = run("run-1", first_data, kill_after={"AutoKerasTuner": 20})
-    second = run("run-2", second_data)
-    return root, store, first, second
+    # A cluster that retries the tuner once: both of its pods are lost,
+    # the first after one finished trial, the retry after two.
+    few_retries = copy.deepcopy(spec)
+    few_retries["root"]["dag"]["tasks"]["AutoKerasTuner"]["retryPolicy"][
+        "maxRetryCount"] = 1
+    killed_at = {}
+    first, failed = run("run-1", first_data, run_spec=few_retries,
+                        on_start=_kill_tuner_after_trials(history, killed_at))
+    assert failed is not None and failed.task == "AutoKerasTuner", failed
+    again, failed = run("run-1b", first_data)
+    assert failed is None, failed
+    second, failed = run("run-2", second_data)
+    assert failed is None, failed
+    return root, store, (first, killed_at), again, second
+
+
+def _saved_trials(history):
+    """{trial id: status} in the run history's durable search copy."""
+    trials = {}
+    for path in glob.glob(os.path.join(
+            history, "*", "searches", "*", "search", "trials", "trial_*",
+            "trial.json")):
+        try:
+            with open(path) as f:
+                trial = json.load(f)
+        except (OSError, ValueError):  # being rewritten
+            continue
+        trials[trial["trial_id"]] = trial["status"]
+    return trials
+
+
+def _saved_seconds(history):
+    [path] = glob.glob(os.path.join(
+        history, "*", "searches", "*", "search", "**", "oracle.json"),
+        recursive=True)
+    with open(path) as f:
+        return json.load(f)["trial_seconds"]
+
+
+def _kill_tuner_after_trials(history, killed_at):
+    """An `on_start` hook: kills the tuner's attempt n once n + 1 trials
+    are saved as finished, as a lost node would (SIGKILL)."""
+
+    def on_start(task, attempt, process):
+        if task != "AutoKerasTuner":
+            return
+
+        def watch():
+            deadline = time.monotonic() + 600
+            while process.poll() is None and time.monotonic() < deadline:
+                done = [t for t, status in _saved_trials(history).items()
+                        if status == "COMPLETED"]
+                if len(done) >= attempt + 1:
+                    killed_at[attempt] = {
+                        t: seconds for t, seconds in
+                        _saved_seconds(history).items() if t in done
+                    }
+                    os.killpg(process.pid, signal.SIGKILL)
+                    return
+                time.sleep(0.2)
+
+        threading.Thread(target=watch, daemon=True).start()
+
+    return on_start
 
 
 def stored(store, uri):
@@ -86,7 +158,7 @@ def only(launcher, task, key):
 
 
 def test_every_task_ran_our_entrypoint_on_the_drivers_inputs(runs):
-    _, _, first, _ = runs
+    _, _, _, first, _ = runs
     assert set(first.commands) == {
         "CsvExampleGen", "StatisticsGen", "SchemaGen", "ExampleValidator",
         "FeatureKindsGen", "RunHistoryLookup", "Transform", "AutoKerasTuner",
@@ -99,32 +171,45 @@ def test_every_task_ran_our_entrypoint_on_the_drivers_inputs(runs):
     sent = first.driver_inputs["AutoKerasTuner"]
     [examples] = sent["inputs"]["artifacts"]["examples"]["artifacts"]
     assert examples["type"] == {"instanceSchema": ""}
-    assert examples["uri"].startswith(ROOT + "/taxi-automl/run-1/")
+    assert examples["uri"].startswith(ROOT + "/taxi-automl/run-1b/")
     assert "executor-logs" in sent["outputs"]["artifacts"]
 
 
 def test_outputs_live_in_the_object_store_under_each_run(runs):
-    _, store, first, second = runs
-    for launcher, run_id in ((first, "run-1"), (second, "run-2")):
+    _, store, _, first, second = runs
+    for launcher, run_id in ((first, "run-1b"), (second, "run-2")):
         model = only(launcher, "Trainer", "model")["uri"]
         assert model.startswith(f"{ROOT}/taxi-automl/{run_id}/Trainer/")
         assert os.path.isfile(os.path.join(
             stored(store, model), "Format-Serving", "saved_model.pb"))
 
 
-def test_the_killed_tuner_was_retried_and_took_the_run_time_budget(runs):
-    _, store, first, _ = runs
-    attempts = first.attempts["AutoKerasTuner"]
-    assert len(attempts) == 2
-    assert attempts[0].killed and attempts[1].succeeded
-    results = stored(store, only(first, "AutoKerasTuner", "tuner_results")[
+def test_a_lost_tuner_pod_and_a_new_run_continue_the_search(runs):
+    root, store, (failed, killed_at), again, _ = runs
+    attempts = failed.attempts["AutoKerasTuner"]
+    assert [a.succeeded for a in attempts] == [False, False]
+    assert sorted(killed_at) == [0, 1]
+    # The retry took up the first pod's search (its local folder was
+    # gone: a fresh pod): it had more finished trials to lose.
+    assert len(killed_at[1]) > len(killed_at[0])
+    results = stored(store, only(again, "AutoKerasTuner", "tuner_results")[
         "uri"])
-    with open(os.path.join(results, "tuner_results.json")) as f:
-        assert len(json.load(f)) == 2  # compiled default 10; the run said 2
+    with open(os.path.join(results, "search_results.json")) as f:
+        trials = json.load(f)["trials"]
+    # The run-time budget (compiled default 10), all finished.
+    assert [t["status"] for t in trials] == ["COMPLETED"] * 3
+    for trial in trials:
+        if trial["trial_id"] in killed_at[1]:
+            # Not trained again: its seconds are the killed pod's, to the
+            # bit (a new fit would have measured others).
+            assert trial["attempts"] == 1, trial
+            assert trial["seconds"] == killed_at[1][trial["trial_id"]]
+    # Nothing is left to continue once the search is complete.
+    assert _saved_trials(str(root / "serving") + "-history") == {}
 
 
 def test_the_first_run_pushed_and_recorded_its_model(runs):
-    root, _, first, _ = runs
+    root, _, _, first, _ = runs
     blessing = only(first, "Evaluator", "blessing")
     assert blessing["metadata"]["blessed"] == 1
     assert "baseline_model" not in blessing["metadata"]
@@ -134,7 +219,7 @@ def test_the_first_run_pushed_and_recorded_its_model(runs):
 
 
 def test_the_second_run_warm_starts_and_is_judged_against_the_first(runs):
-    root, store, first, second = runs
+    root, store, _, first, second = runs
     lookup = only(second, "RunHistoryLookup", "tuner_results")
     assert lookup["metadata"]["found_in_history"] == 1
     results = stored(store, only(second, "AutoKerasTuner", "tuner_results")[
@@ -171,7 +256,7 @@ def test_the_second_run_warm_starts_and_is_judged_against_the_first(runs):
 def test_the_report_files_are_at_their_uris(runs):
     # KFP 2's UI reads the file AT a system.HTML / system.Markdown
     # artifact's URI (tests/test_report_artifacts.py renders it).
-    _, store, first, _ = runs
+    _, store, _, first, _ = runs
     html = stored(store, only(first, "AutoKerasTuner", "report_html")["uri"])
     markdown = stored(
         store, only(first, "AutoKerasTuner", "report_markdown")["uri"])

@@ -1,5 +1,6 @@
-"""`components/resume.py`: which earlier search a new tuner execution
-continues (fast; `tests/test_resume_local.py` is the end-to-end run)."""
+"""`components/resume.py`: which saved search a new tuner execution
+continues (fast; `tests/test_resume_local.py` and
+`tests/test_kubeflow_pod_runs.py` are the end-to-end runs)."""
 
 import json
 import os
@@ -42,16 +43,15 @@ def test_the_fingerprint_follows_every_input_and_parameter(tmp_path):
     assert resume.fingerprint(inputs, {**PROPERTIES, spec.SEED_KEY: 1}) != (
         base
     )
-    # Another artifact at the same URI (e.g. after MLMD was reset).
-    other = _inputs(root, examples_id=2)
+    # Another run's copy of the same data (another URI and MLMD id) is
+    # the same search.
+    copy = _inputs(str(tmp_path / "copy"), examples_id=2)
+    assert resume.fingerprint(copy, PROPERTIES) == base
+    # Files rewritten in place (here: grown by a byte) are not.
+    _inputs(root, examples_id=1)
     with open(os.path.join(root, "examples", "Split-train", "data.gz")) as f:
         assert f.read() == "xx"
-    assert resume.fingerprint(other, PROPERTIES) != resume.fingerprint(
-        inputs, PROPERTIES
-    )
-    # Files rewritten in place (here: grown by a byte).
-    grown = resume.fingerprint(inputs, PROPERTIES)
-    assert grown != base
+    assert resume.fingerprint(inputs, PROPERTIES) != base
 
 
 def _killed_search(results_uri):
@@ -62,48 +62,66 @@ def _killed_search(results_uri):
     os.makedirs(os.path.join(results_uri, "logs", "0"))
 
 
-def test_a_new_execution_continues_the_same_fingerprint_only(tmp_path):
+def test_a_new_execution_continues_the_saved_state_only(tmp_path):
     parent = tmp_path / "tuner_results"
     killed, rerun, other = (str(parent / n) for n in ("7", "9", "11"))
     for uri in (killed, rerun, other):
         os.makedirs(uri)
-    assert resume.continue_interrupted(killed, "abc", ("search", "logs")) is (
+    saved = resume.saved_state_dir(killed, "abc")
+    assert saved == str(parent / ".resume" / "abc")
+    assert resume.continue_interrupted(killed, saved, ("search", "logs")) is (
         None
     )
     _killed_search(killed)
+    resume.save_progress(killed, saved, ("search", "logs"))
 
     # Another fingerprint (new data, other parameters) starts empty.
-    assert resume.continue_interrupted(other, "def", ("search",)) is None
+    assert resume.continue_interrupted(
+        other, resume.saved_state_dir(other, "def"), ("search",)) is None
     assert not os.path.exists(os.path.join(other, "search"))
 
-    # The same one gets the killed search's state, and is now the one a
-    # further kill would be continued from.
-    assert resume.continue_interrupted(rerun, "abc", ("search", "logs")) == (
-        killed
+    # The same one gets the killed search's state.
+    assert resume.continue_interrupted(rerun, saved, ("search", "logs")) == (
+        saved
     )
     with open(os.path.join(
         rerun, "search", "trials", "trial_0", "trial.json"
     )) as f:
         assert json.load(f)["status"] == "COMPLETED"
     assert os.path.isdir(os.path.join(rerun, "logs", "0"))
-    with open(parent / ".resume" / "abc.json") as f:
-        assert json.load(f) == {"results_uri": rerun}
 
     # A finished search leaves nothing to continue.
-    resume.finished(rerun, "abc")
+    resume.finished(saved)
     again = str(parent / "12")
     os.makedirs(again)
-    assert resume.continue_interrupted(again, "abc", ("search",)) is None
+    assert resume.continue_interrupted(again, saved, ("search",)) is None
     assert not os.path.exists(os.path.join(again, "search"))
 
 
+def test_the_saved_copy_follows_rewrites_and_lives_in_the_history(tmp_path):
+    """JSON state is rewritten in place with the same size: always copied."""
+    uri = str(tmp_path / "out")
+    saved = resume.saved_state_dir(uri, "abc", str(tmp_path / "history"))
+    assert saved == str(tmp_path / "history" / "searches" / "abc")
+    _killed_search(uri)
+    resume.save_progress(uri, saved, ("search",))
+    trial = os.path.join("search", "trials", "trial_0", "trial.json")
+    with open(os.path.join(uri, trial), "w") as f:
+        json.dump({"trial_id": "0", "status": "FAILED!!!"}, f)
+    resume.save_progress(uri, saved, ("search",))
+    with open(os.path.join(saved, trial)) as f:
+        assert json.load(f)["status"] == "FAILED!!!"
+
+
 def test_the_same_uri_is_left_alone(tmp_path):
-    """A KFP pod retry: the same execution and URI keep their own state."""
+    """A KFP pod retry on a store it writes directly: the same execution
+    and URI keep their own state."""
     uri = str(tmp_path / "tuner_results" / "3")
     os.makedirs(uri)
-    resume.continue_interrupted(uri, "abc", ("search",))
+    saved = resume.saved_state_dir(uri, "abc")
     _killed_search(uri)
-    assert resume.continue_interrupted(uri, "abc", ("search",)) is None
+    resume.save_progress(uri, saved, ("search",))
+    assert resume.continue_interrupted(uri, saved, ("search",)) is None
     assert os.path.isfile(os.path.join(
         uri, "search", "trials", "trial_0", "trial.json"
     ))

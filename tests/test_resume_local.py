@@ -221,9 +221,12 @@ def test_a_killed_run_continues_and_new_data_starts_afresh(tmp_path):
         t["origin"] for t in expected["trials"]
     ]
     assert _best(resumed) == _best(straight)
-    # Nothing left to continue once the search is complete.
+    # Nothing left to continue once the search is complete: the durable
+    # copy in the run history (components/resume.py) is gone.
+    pipeline_dir = resumed_uri.split(os.sep + "pipeline_root" + os.sep)[0]
+    assert glob.glob(os.path.join(pipeline_dir, "history", "*"))
     assert not glob.glob(os.path.join(
-        os.path.dirname(resumed_uri), ".resume", "*.json"
+        pipeline_dir, "history", "*", "searches", "*"
     ))
 
     # New data, same command (same columns: the same pipeline).
