@@ -12,8 +12,10 @@ directly with the transformed feature spec; the Trainer passes one built on
 its `fn_args.data_accessor` (TFXIO, `components/trainer.py`).
 """
 
+import hashlib
 import math
 import os
+import posixpath
 
 import numpy as np
 import tensorflow as tf
@@ -162,6 +164,28 @@ def class_names(tft_output, vocabulary=feature_kinds.LABEL_VOCABULARY):
         value.decode() if isinstance(value, bytes) else str(value)
         for value in tft_output.vocabulary_by_name(vocabulary)
     ]
+
+
+def records_digest(examples_uri):
+    """{split folder: [records, sum, xor of the records' 64-bit hashes]} of
+    an Examples artifact: the same rows give the same answer however Beam
+    sharded them (shard count and sizes vary run to run)."""
+    splits = {}
+    for path in sorted(fileio.glob(os.path.join(examples_uri, "Split-*",
+                                                "*"))):
+        split = posixpath.basename(posixpath.dirname(path))
+        count, total, xor = splits.get(split, (0, 0, 0))
+        compression = "GZIP" if path.endswith(".gz") else ""
+        for record in tf.data.TFRecordDataset(
+                path, compression_type=compression).as_numpy_iterator():
+            value = int.from_bytes(
+                hashlib.blake2b(record, digest_size=8).digest(), "little"
+            )
+            count, total, xor = (
+                count + 1, (total + value) % (1 << 64), xor ^ value
+            )
+        splits[split] = [count, total, xor]
+    return splits
 
 
 def split_files(examples_uri, split):

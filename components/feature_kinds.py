@@ -36,6 +36,9 @@ MISSING_FLOAT = float("nan")
 MISSING_INT = -(2 ** 63)
 # The curated schema's annotation tag that carries the column table.
 COLUMN_TABLE_TAG = "autokeras_tfx.columns="
+# The raw rows' identity (`data.records_digest` of ExampleGen's output),
+# so that a search over the same data in another run is recognised.
+DATA_DIGEST_TAG = "autokeras_tfx.data_digest="
 
 
 def vocabulary_name(feature_key):

@@ -42,6 +42,7 @@ from tfx.types import standard_artifacts
 from tfx.utils import io_utils
 from tfx_bsl.tfxio import tensor_representation_util
 
+from components import data
 from components import feature_kinds
 from components import image_shape
 from components import kind_inference
@@ -297,6 +298,13 @@ class Executor(base_executor.BaseExecutor):
         }
         curated, decisions = curate(
             schema, dataset, config, int_distinct, image_shapes
+        )
+        # Bit-identical rows from run to run, unlike Transform's outputs
+        # (its float analyzers sum in Beam's order): the tuner's resume
+        # fingerprint reads it through this schema.
+        curated.annotation.tag.append(
+            feature_kinds.DATA_DIGEST_TAG
+            + json.dumps(data.records_digest(examples_uri))
         )
         LOGGER.info("Column kinds (%d rows in the train split):",
                     dataset.num_examples)

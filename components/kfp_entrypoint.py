@@ -39,7 +39,7 @@ mends the ExecutorOutput it writes:
   directories) are never staged by KFP: a `minio://` or `s3://` one stops
   the task at once with the parameter's name and what to use instead.
 
-`AKT_KFP_STAGING_ROOT` rebases the pod's local paths (the staging folders
+`KFP_TEST_POD_ROOT` rebases the pod's local paths (the staging folders
 and `outputFile`), as `tests/kfp_launcher.py` runs every pod in a folder of
 its own; in a KFP pod it is unset and means `/`.
 """
@@ -53,8 +53,6 @@ import sys
 
 import tfx
 
-from pipelines import env_config
-
 LOGGER = logging.getLogger(__name__)
 TFX_ENTRYPOINT = "tfx.orchestration.kubeflow.v2.container.kubeflow_v2_run_executor"
 # The version whose entrypoint arguments and ExecutorInput handling this
@@ -62,6 +60,9 @@ TFX_ENTRYPOINT = "tfx.orchestration.kubeflow.v2.container.kubeflow_v2_run_execut
 TESTED_TFX_VERSION = "1.21"
 INVOCATION_FLAG = "--json_serialized_invocation_args"
 INPUTS_SPEC_FLAG = "--json_serialized_inputs_spec_args"
+# A test harness's stand-in for the pod's `/` (tests/kfp_launcher.py runs
+# each pod in a folder of its own); not a setting: a pod leaves it unset.
+POD_ROOT_ENV = "KFP_TEST_POD_ROOT"
 # The launcher's own output of every task (driver.go provisionOutputs).
 EXECUTOR_LOGS = "executor-logs"
 # Scheme -> the launcher's local folder (launcher_v2.go LocalPathForURI).
@@ -237,7 +238,7 @@ def prepare(argv, staging_root="/"):
 def main(argv=None):
     logging.basicConfig(level=logging.INFO)
     _check_tfx_version()
-    staging_root = env_config.kfp_staging_root()
+    staging_root = os.environ.get(POD_ROOT_ENV) or "/"
     try:
         tfx_argv, restored, output_file = prepare(
             sys.argv[1:] if argv is None else argv, staging_root

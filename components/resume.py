@@ -15,11 +15,15 @@ continues it (`continue_interrupted`); a finished search removes it.
 
 The fingerprint covers everything a search depends on, by content, so
 that another run on the same data finds it: every execution property
-(budget, seed, epochs, label and feature kinds) and every input artifact
-(the names and sizes of its files; the warm start, one small record, by
-its bytes). New data makes new Transform outputs, another feature set
-another schema, another earlier search another warm start: each gives
-another fingerprint, so an old search is never continued by mistake.
+(budget, seed, epochs, label and feature kinds) and every input artifact:
+the curated schema and the warm start by their bytes (the schema holds a
+digest of the raw rows, `feature_kinds.DATA_DIGEST_TAG`), the transform
+graph by its metadata and vocabularies (its protos embed names that change
+run to run), the transformed examples by their rows per split (their
+floats differ in the last bits from run to run: Beam sums in its order).
+New data makes new Transform outputs, another feature set another schema,
+another earlier search another warm start: each gives another
+fingerprint, so an old search is never continued by mistake.
 """
 
 import hashlib
@@ -33,8 +37,12 @@ from tfx.dsl.io import fileio
 LOGGER = logging.getLogger(__name__)
 RESUME_DIR = ".resume"
 SEARCHES_DIR = "searches"
-# Inputs identified by their files' content (small: one record).
-CONTENT_INPUTS = ("warmup",)
+# Inputs identified by their records, whatever the sharding.
+RECORD_INPUTS = ("examples",)
+# The TransformGraph, by its metadata and assets (vocabularies).
+GRAPH_INPUTS = ("transform_graph",)
+GRAPH_PROTOS = ("transform_fn/saved_model.pb", "transform_fn/fingerprint.pb",
+                "transform_fn/variables")
 # Rewritten in place as the search goes (same size, new bytes): always
 # copied when the state is saved; other files when new or resized.
 ALWAYS_COPIED_SUFFIXES = (".json",)
@@ -76,12 +84,42 @@ def _content(uri):
     return digest.hexdigest()
 
 
+def _record_counts(uri):
+    """Rows per split (Transform's records themselves differ in the last
+    bits of their floats from run to run; the rows' identity is in the
+    curated schema, `feature_kinds.DATA_DIGEST_TAG`)."""
+    from components import data  # TensorFlow: only once a search starts
+
+    return {split: digest[0]
+            for split, digest in data.records_digest(uri).items()}
+
+
+def _content(uri, skip=()):
+    """A digest of the files under `uri`, bar those whose relative path
+    starts with one of `skip`."""
+    digest = hashlib.sha256()
+    for relative, _ in _files(uri):
+        if relative.startswith(skip):
+            continue
+        digest.update(relative.encode("utf-8"))
+        with fileio.open(_join(uri, relative) if relative else uri, "rb") as f:
+            digest.update(f.read())
+    return digest.hexdigest()
+
+
 def _describe(key, artifact):
-    if key in CONTENT_INPUTS:
-        return {"type": artifact.type_name, "content": _content(artifact.uri)}
-    # Not the URI nor the MLMD id: another run's copy of the same data is
-    # the same input.
-    return {"type": artifact.type_name, "files": _files(artifact.uri)}
+    """What an input is, by content: not its URI nor its MLMD id, so that
+    another run's copy of the same data is the same input."""
+    if key in RECORD_INPUTS:
+        return {"type": artifact.type_name,
+                "records": _record_counts(artifact.uri)}
+    if key in GRAPH_INPUTS:
+        # The graph's own protos embed names that change run to run; its
+        # metadata and vocabularies, with the transformed records, are
+        # what it does.
+        return {"type": artifact.type_name,
+                "content": _content(artifact.uri, skip=GRAPH_PROTOS)}
+    return {"type": artifact.type_name, "content": _content(artifact.uri)}
 
 
 def fingerprint(input_dict, exec_properties):

@@ -17,7 +17,6 @@ here, with its default, so that the three runners agree:
   AKT_CPU_IMAGE, AKT_GPU_IMAGE, AKT_GPU_COUNT, AKT_TRAINER_ON_GPU,
   AKT_NODE_SELECTOR      Kubeflow's cluster settings (LABEL=VALUE,...)
   AKT_RUNTIME            set by `./dev`: the runtime this process runs in
-  AKT_KFP_STAGING_ROOT   tests only: where a Kubeflow pod's local paths are
 
 Reading is done when a function is called, never at import time.
 """
@@ -93,13 +92,6 @@ def in_dev_runtime():
     """Whether this runs inside `./dev` (which sets AKT_RUNTIME): then the
     commands a run suggests are prefixed with `./dev`."""
     return bool(_get("AKT_RUNTIME"))
-
-
-def kfp_staging_root():
-    """AKT_KFP_STAGING_ROOT: where a Kubeflow task's pod-local paths are
-    rebased (tests/kfp_launcher.py gives each pod a folder; unset in a pod:
-    `/`)."""
-    return _get("AKT_KFP_STAGING_ROOT") or "/"
 
 
 def cluster_overrides():

@@ -76,7 +76,7 @@ ExecutorInput
   786-790). `publish_logs=False` is an installation that set it false.
 - The URIs in the ExecutorInput stay remote (`minio://...`): the container
   maps them itself (KFP's Python SDK does; our `components.kfp_entrypoint`
-  does, under $AKT_KFP_STAGING_ROOT).
+  does, under $KFP_TEST_POD_ROOT).
 
 Object store and staging
 ------------------------
@@ -94,7 +94,7 @@ Object store and staging
   472-515, 540-569), so nothing written locally survives into another task
   or into a retry. Here each attempt gets its own "pod root" folder
   STAGING_ROOT/<task>/attempt-<n>, passed to the container as
-  AKT_KFP_STAGING_ROOT (in a pod it is unset and means "/"): pod path /P is
+  KFP_TEST_POD_ROOT (in a pod it is unset and means "/"): pod path /P is
   POD_ROOT/P (staging paths, `outputFile`, output parameter files).
 - Before the command (launcher_v2.go:657-697): every input artifact with a
   recognised scheme is downloaded to its LocalPathForURI path
@@ -187,7 +187,7 @@ import uuid
 import yaml
 
 EXECUTOR_INPUT_PLACEHOLDER = "{{$}}"
-STAGING_ROOT_ENV = "AKT_KFP_STAGING_ROOT"
+STAGING_ROOT_ENV = "KFP_TEST_POD_ROOT"
 EXECUTOR_LOGS = "executor-logs"
 # launcher_v2.go:526, used when the pipeline root has no recognised scheme.
 LEGACY_OUTPUT_FILE = "/tmp/kfp_outputs/output_metadata.json"

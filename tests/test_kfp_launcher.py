@@ -19,13 +19,13 @@ EXAMPLES = "title: tfx.Examples\ntype: object\n"
 MODEL = "title: tfx.Model\ntype: object\n"
 
 # The container: reads the ExecutorInput ({{$}}) and what to do (argv[2]),
-# maps minio:// URIs under $AKT_KFP_STAGING_ROOT as our entrypoint does,
+# maps minio:// URIs under $KFP_TEST_POD_ROOT as our entrypoint does,
 # records what it found at its inputs' local paths, writes its outputs and
 # output_metadata.json.
 SCRIPT = r"""
 import json, os, sys, time
 ei, todo = json.loads(sys.argv[1]), json.loads(sys.argv[2])
-root = os.environ.get("AKT_KFP_STAGING_ROOT") or "/"
+root = os.environ.get("KFP_TEST_POD_ROOT") or "/"
 attempt = os.environ.get("KFP_RETRY_INDEX", "0")
 print("attempt", attempt, "started", flush=True)
 
@@ -335,7 +335,7 @@ def test_minio_inputs_are_downloaded_before_and_outputs_uploaded_after(
         "eval/", "eval/part-0", "train/", "train/part-0"]
     [consumer] = launcher.attempts["consumer"]
     [producer] = launcher.attempts["producer"]
-    assert consumer.env["AKT_KFP_STAGING_ROOT"] == consumer.pod_root
+    assert consumer.env["KFP_TEST_POD_ROOT"] == consumer.pod_root
     assert consumer.pod_root != producer.pod_root
     staged = os.path.join(consumer.pod_root, "minio",
                           examples["uri"][len("minio://"):])

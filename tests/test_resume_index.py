@@ -5,6 +5,7 @@ continues (fast; `tests/test_resume_local.py` and
 import json
 import os
 
+import tensorflow as tf
 from tfx.types import standard_artifacts
 
 from components import resume
@@ -18,11 +19,22 @@ def _artifact(cls, uri, artifact_id):
     return artifact
 
 
-def _inputs(root, examples_id=1):
+def _write_records(path, records):
+    with tf.io.TFRecordWriter(
+            path, options=tf.io.TFRecordOptions(compression_type="GZIP")
+    ) as writer:
+        for record in records:
+            writer.write(record)
+
+
+def _inputs(root, examples_id=1, shards=((b"a", b"b", b"c"),)):
+    """Examples whose train split holds `shards` (one file each)."""
     examples = os.path.join(root, "examples")
     os.makedirs(os.path.join(examples, "Split-train"), exist_ok=True)
-    with open(os.path.join(examples, "Split-train", "data.gz"), "a") as f:
-        f.write("x")
+    for number, records in enumerate(shards):
+        _write_records(os.path.join(
+            examples, "Split-train", f"data-{number:05d}-of-{len(shards):05d}"
+            ".gz"), records)
     return {
         spec.EXAMPLES_KEY: [
             _artifact(standard_artifacts.Examples, examples, examples_id)
@@ -43,15 +55,25 @@ def test_the_fingerprint_follows_every_input_and_parameter(tmp_path):
     assert resume.fingerprint(inputs, {**PROPERTIES, spec.SEED_KEY: 1}) != (
         base
     )
-    # Another run's copy of the same data (another URI and MLMD id) is
-    # the same search.
-    copy = _inputs(str(tmp_path / "copy"), examples_id=2)
+    # Another run's copy of the same rows (another URI and MLMD id, and
+    # Beam sharded them otherwise) is the same search.
+    copy = _inputs(str(tmp_path / "copy"), examples_id=2,
+                   shards=((b"c",), (b"a", b"b")))
     assert resume.fingerprint(copy, PROPERTIES) == base
-    # Files rewritten in place (here: grown by a byte) are not.
-    _inputs(root, examples_id=1)
-    with open(os.path.join(root, "examples", "Split-train", "data.gz")) as f:
-        assert f.read() == "xx"
-    assert resume.fingerprint(inputs, PROPERTIES) != base
+    # More rows are another search; so are other rows, which the curated
+    # schema tells apart (FeatureKindsGen writes the raw rows' digest
+    # into it).
+    more = _inputs(str(tmp_path / "more"), shards=((b"a", b"b", b"c", b"d"),))
+    assert resume.fingerprint(more, PROPERTIES) != base
+    for digest in ("1", "2"):
+        schema_dir = tmp_path / f"schema-{digest}"
+        schema_dir.mkdir()
+        (schema_dir / "schema.pbtxt").write_text(
+            f'annotation {{ tag: "autokeras_tfx.data_digest={digest}" }}\n')
+        inputs[spec.SCHEMA_KEY] = [
+            _artifact(standard_artifacts.Schema, str(schema_dir), 3)]
+        assert resume.fingerprint(inputs, PROPERTIES) not in (base, digest)
+        base = resume.fingerprint(inputs, PROPERTIES)
 
 
 def _killed_search(results_uri):
