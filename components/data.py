@@ -166,10 +166,13 @@ def class_names(tft_output, vocabulary=feature_kinds.LABEL_VOCABULARY):
     ]
 
 
-def records_digest(examples_uri):
+def records_digest(examples_uri, canonical=False):
     """{split folder: [records, sum, xor of the records' 64-bit hashes]} of
     an Examples artifact: the same rows give the same answer however Beam
-    sharded them (shard count and sizes vary run to run)."""
+    sharded them (shard count and sizes vary run to run).
+
+    `canonical`: hash each tf.Example re-serialized deterministically (its
+    feature map's order in the bytes varies from process to process)."""
     splits = {}
     for path in sorted(fileio.glob(os.path.join(examples_uri, "Split-*",
                                                 "*"))):
@@ -178,6 +181,10 @@ def records_digest(examples_uri):
         compression = "GZIP" if path.endswith(".gz") else ""
         for record in tf.data.TFRecordDataset(
                 path, compression_type=compression).as_numpy_iterator():
+            if canonical:
+                record = tf.train.Example.FromString(record).SerializeToString(
+                    deterministic=True
+                )
             value = int.from_bytes(
                 hashlib.blake2b(record, digest_size=8).digest(), "little"
             )

@@ -304,7 +304,7 @@ class Executor(base_executor.BaseExecutor):
         # fingerprint reads it through this schema.
         curated.annotation.tag.append(
             feature_kinds.DATA_DIGEST_TAG
-            + json.dumps(data.records_digest(examples_uri))
+            + json.dumps(data.records_digest(examples_uri, canonical=True))
         )
         LOGGER.info("Column kinds (%d rows in the train split):",
                     dataset.num_examples)

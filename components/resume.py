@@ -96,14 +96,20 @@ def _record_counts(uri):
 
 def _content(uri, skip=()):
     """A digest of the files under `uri`, bar those whose relative path
-    starts with one of `skip`."""
+    starts with one of `skip`; a JSON file by its content, whatever the
+    order of its keys (TFT's `asset_map` varies)."""
     digest = hashlib.sha256()
     for relative, _ in _files(uri):
         if relative.startswith(skip):
             continue
         digest.update(relative.encode("utf-8"))
         with fileio.open(_join(uri, relative) if relative else uri, "rb") as f:
-            digest.update(f.read())
+            data = f.read()
+        try:
+            data = json.dumps(json.loads(data), sort_keys=True).encode()
+        except ValueError:  # not JSON: its bytes
+            pass
+        digest.update(data)
     return digest.hexdigest()
 
 
