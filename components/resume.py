@@ -39,6 +39,9 @@ RESUME_DIR = ".resume"
 SEARCHES_DIR = "searches"
 # Inputs identified by their records, whatever the sharding.
 RECORD_INPUTS = ("examples",)
+# The warm start, by the one record the tuner reads of it.
+WARM_START_INPUTS = ("warmup",)
+WARM_START_RECORD = "search_results.json"
 # The TransformGraph, by its metadata and assets (vocabularies).
 GRAPH_INPUTS = ("transform_graph",)
 GRAPH_PROTOS = ("transform_fn/saved_model.pb", "transform_fn/fingerprint.pb",
@@ -71,17 +74,6 @@ def _files(uri):
             relative = path[len(uri.rstrip("/")) + 1:]
             listed.append((relative, fileio.stat(path).length))
     return sorted(listed)
-
-
-def _content(uri):
-    """A digest of every file under `uri` (small: the warm start's one
-    record)."""
-    digest = hashlib.sha256()
-    for relative, _ in _files(uri):
-        digest.update(relative.encode("utf-8"))
-        with fileio.open(_join(uri, relative) if relative else uri, "rb") as f:
-            digest.update(f.read())
-    return digest.hexdigest()
 
 
 def _record_counts(uri):
@@ -125,6 +117,11 @@ def _describe(key, artifact):
         # what it does.
         return {"type": artifact.type_name,
                 "content": _content(artifact.uri, skip=GRAPH_PROTOS)}
+    if key in WARM_START_INPUTS:
+        # All the tuner reads of it (`search.read_warm_start`).
+        record = _join(artifact.uri, WARM_START_RECORD)
+        return {"type": artifact.type_name,
+                "content": _content(record) if fileio.exists(record) else None}
     return {"type": artifact.type_name, "content": _content(artifact.uri)}
 
 
