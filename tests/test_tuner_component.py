@@ -196,3 +196,14 @@ def test_report_renders_in_headless_chromium(straight, tmp_path):
         import shutil
 
         shutil.copy(screenshot, os.environ["AKT_REPORT_SCREENSHOT"])
+
+
+def test_the_trainer_is_handed_the_searchs_run_time_epochs_and_seed(straight):
+    """A Kubeflow run's `epochs` and `seed` reach the Trainer through the
+    tuner's output (its custom_config was fixed at compile time)."""
+    output, _ = straight
+    best_uri, _ = tuner_harness.outputs(output)
+    with open(os.path.join(best_uri, "best_hyperparameters.txt")) as f:
+        written = json.load(f)
+    # tuner_harness.request's epochs and seed.
+    assert written["run_parameters"] == {"epochs": 2, "seed": 0}
