@@ -16,11 +16,13 @@ continues it (`continue_interrupted`); a finished search removes it.
 The fingerprint covers everything a search depends on, by content, so
 that another run on the same data finds it: every execution property
 (budget, seed, epochs, label and feature kinds) and every input artifact:
-the curated schema and the warm start by their bytes (the schema holds a
+the curated schema by its features in name order (SchemaGen's order
+follows the statistics', which changes run to run; the schema holds a
 digest of the raw rows, `feature_kinds.DATA_DIGEST_TAG`), the transform
-graph by its metadata and vocabularies (its protos embed names that change
-run to run), the transformed examples by their rows per split (their
-floats differ in the last bits from run to run: Beam sums in its order).
+graph by its metadata (schemas likewise) and vocabularies (its protos
+embed names that change run to run), the transformed examples by their
+rows per split (their floats differ in the last bits from run to run: Beam
+sums in its order), the warm start by its record.
 New data makes new Transform outputs, another feature set another schema,
 another earlier search another warm start: each gives another
 fingerprint, so an old search is never continued by mistake.
@@ -32,7 +34,11 @@ import logging
 import os
 import posixpath
 
+from google.protobuf import text_format
+from tensorflow_metadata.proto.v0 import schema_pb2
 from tfx.dsl.io import fileio
+
+from components import feature_kinds
 
 LOGGER = logging.getLogger(__name__)
 RESUME_DIR = ".resume"
@@ -49,6 +55,7 @@ GRAPH_PROTOS = ("transform_fn/saved_model.pb", "transform_fn/fingerprint.pb",
 # Rewritten in place as the search goes (same size, new bytes): always
 # copied when the state is saved; other files when new or resized.
 ALWAYS_COPIED_SUFFIXES = (".json",)
+SCHEMA_FILE = "schema.pbtxt"
 
 
 def _join(base, *parts):
@@ -97,12 +104,40 @@ def _content(uri, skip=()):
         digest.update(relative.encode("utf-8"))
         with fileio.open(_join(uri, relative) if relative else uri, "rb") as f:
             data = f.read()
-        try:
-            data = json.dumps(json.loads(data), sort_keys=True).encode()
-        except ValueError:  # not JSON: its bytes
-            pass
+        if relative.endswith(SCHEMA_FILE) or relative == "" and uri.endswith(
+                SCHEMA_FILE):
+            data = _canonical_schema(data)
+        else:
+            try:
+                data = json.dumps(json.loads(data), sort_keys=True).encode()
+            except ValueError:  # not JSON: its bytes
+                pass
         digest.update(data)
     return digest.hexdigest()
+
+
+def _canonical_schema(data):
+    """A Schema's bytes with its features (and the column table) in name
+    order: SchemaGen lists them in the statistics' order, which changes
+    from run to run."""
+    schema = text_format.Parse(data.decode("utf-8"), schema_pb2.Schema())
+    for field in (schema.feature, schema.sparse_feature):
+        ordered = sorted(field, key=lambda f: f.name)
+        copies = [type(f)() for f in ordered]
+        for copy, feature in zip(copies, ordered):
+            copy.CopyFrom(feature)
+        del field[:]
+        field.extend(copies)
+    tags = list(schema.annotation.tag)
+    del schema.annotation.tag[:]
+    for tag in tags:
+        if tag.startswith(feature_kinds.COLUMN_TABLE_TAG):
+            table = json.loads(tag[len(feature_kinds.COLUMN_TABLE_TAG):])
+            tag = feature_kinds.COLUMN_TABLE_TAG + json.dumps(
+                sorted(table, key=lambda c: c["name"]), sort_keys=True
+            )
+        schema.annotation.tag.append(tag)
+    return schema.SerializeToString(deterministic=True)
 
 
 def _describe(key, artifact):

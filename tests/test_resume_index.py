@@ -147,3 +147,23 @@ def test_the_same_uri_is_left_alone(tmp_path):
     assert os.path.isfile(os.path.join(
         uri, "search", "trials", "trial_0", "trial.json"
     ))
+
+
+def test_a_schema_is_the_same_whatever_the_order_of_its_features(tmp_path):
+    """SchemaGen lists features in the statistics' order, which changes
+    from run to run on the same data; so does the column table's."""
+    def schema(name, order):
+        folder = tmp_path / name
+        folder.mkdir()
+        features = "".join(
+            f'feature {{ name: "{n}" type: FLOAT }}\n' for n in order)
+        table = json.dumps([{"name": n, "kind": "numerical"} for n in order])
+        (folder / "schema.pbtxt").write_text(
+            features + "annotation { tag: " + json.dumps(
+                "autokeras_tfx.columns=" + table) + " }\n")
+        return {spec.SCHEMA_KEY: [
+            _artifact(standard_artifacts.Schema, str(folder), 1)]}
+
+    ab = resume.fingerprint(schema("ab", "xy"), PROPERTIES)
+    assert resume.fingerprint(schema("ba", "yx"), PROPERTIES) == ab
+    assert resume.fingerprint(schema("other", "xz"), PROPERTIES) != ab
