@@ -39,6 +39,7 @@ from tensorflow_metadata.proto.v0 import schema_pb2
 from tfx.dsl.io import fileio
 
 from components import feature_kinds
+from components import spec
 
 LOGGER = logging.getLogger(__name__)
 RESUME_DIR = ".resume"
@@ -47,7 +48,6 @@ SEARCHES_DIR = "searches"
 RECORD_INPUTS = ("examples",)
 # The warm start, by the one record the tuner reads of it.
 WARM_START_INPUTS = ("warmup",)
-WARM_START_RECORD = "search_results.json"
 # The TransformGraph, by its metadata and assets (vocabularies).
 GRAPH_INPUTS = ("transform_graph",)
 GRAPH_PROTOS = ("transform_fn/saved_model.pb", "transform_fn/fingerprint.pb",
@@ -104,8 +104,7 @@ def _content(uri, skip=()):
         digest.update(relative.encode("utf-8"))
         with fileio.open(_join(uri, relative) if relative else uri, "rb") as f:
             data = f.read()
-        if relative.endswith(SCHEMA_FILE) or relative == "" and uri.endswith(
-                SCHEMA_FILE):
+        if (relative or uri).endswith(SCHEMA_FILE):
             data = _canonical_schema(data)
         else:
             try:
@@ -154,7 +153,7 @@ def _describe(key, artifact):
                 "content": _content(artifact.uri, skip=GRAPH_PROTOS)}
     if key in WARM_START_INPUTS:
         # All the tuner reads of it (`search.read_warm_start`).
-        record = _join(artifact.uri, WARM_START_RECORD)
+        record = _join(artifact.uri, spec.SEARCH_RESULTS_FILE)
         return {"type": artifact.type_name,
                 "content": _content(record) if fileio.exists(record) else None}
     return {"type": artifact.type_name, "content": _content(artifact.uri)}

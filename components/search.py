@@ -33,7 +33,7 @@ LOGGER = logging.getLogger(__name__)
 OBJECTIVE = keras_tuner.Objective("val_loss", direction="min")
 # The full record of a search (for the report and the next run's warm
 # start); tuner_results.json keeps the standard TFX Tuner's list format.
-SEARCH_RESULTS_FILE = "search_results.json"
+SEARCH_RESULTS_FILE = spec.SEARCH_RESULTS_FILE
 # How many of an earlier run's best configurations a warm start tries first.
 WARM_START_CONFIGURATIONS = 3
 # A parallel search's worker processes run this module (it imports this one).

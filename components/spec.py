@@ -30,6 +30,9 @@ CUSTOM_CONFIG_KEY = "custom_config"
 # The standard TFX Tuner's file names, so the standard Trainer reads ours.
 BEST_HYPERPARAMETERS_FILE = "best_hyperparameters.txt"
 TUNER_RESULTS_FILE = "tuner_results.json"
+# Every trial and the best model (`search.search_results`): what a warm
+# start reads, and what the run history keeps of a search.
+SEARCH_RESULTS_FILE = "search_results.json"
 # Our extra key in best_hyperparameters.txt: how the best trial trained (seed,
 # effective batch size, best epoch), for the Trainer's final fit.
 FINAL_FIT_KEY = "final_fit"

@@ -20,6 +20,7 @@ it.
 """
 
 import copy
+import dataclasses
 import json
 
 import pytest
@@ -30,6 +31,7 @@ from kfp.pipeline_spec import pipeline_spec_pb2
 from components import feature_kinds
 from pipelines import kubeflow_runner
 from tests import fake_kfp_server
+from tests import test_kubeflow_compile
 
 GPU_LABELS = {"cloud.google.com/gke-accelerator": "nvidia-l4"}
 GPU_TOLERATIONS = [
@@ -37,13 +39,9 @@ GPU_TOLERATIONS = [
     {"key": "dedicated", "operator": "Equal", "value": "ml",
      "effect": "NoExecute"},
 ]
-SETTINGS = kubeflow_runner.ClusterSettings(
-    cpu_image="registry.example/autokeras-tfx:cpu-1",
-    gpu_image="registry.example/autokeras-tfx:gpu-1",
-    gpu_count=2,
-    cpu_limit=8,
-    memory_limit_gib=32,
-    node_selector=GPU_LABELS,
+# The compile tests' cluster, with a second toleration of another kind.
+SETTINGS = dataclasses.replace(
+    test_kubeflow_compile.SETTINGS, node_selector=GPU_LABELS,
     tolerations=GPU_TOLERATIONS,
 )
 WORKFLOW_PARAMETER = "{{workflow.parameters.%s}}"

@@ -195,7 +195,7 @@ def test_scopes_get_their_own_folders(tmp_path):
     ) == ["z (text, now absent)"]
 
 
-def test_the_evaluator_runs_without_an_empty_baseline(tmp_path):
+def test_the_evaluator_runs_without_an_empty_baseline(tmp_path, monkeypatch):
     """TFX's Evaluator would load an empty baseline and fail: ours drops
     it, and keeps one that holds a model."""
     seen = {}
@@ -209,17 +209,14 @@ def test_the_evaluator_runs_without_an_empty_baseline(tmp_path):
     full = standard_artifacts.Model()
     full.uri = str(tmp_path / "full")
     os.makedirs(os.path.join(full.uri, "Format-Serving"))
-    parent = evaluator_executor.tfx_evaluator_executor.Executor
-    original = parent.Do
-    parent.Do = fake_do
-    try:
-        executor = evaluator_executor.Executor()
-        executor.Do({"model": [full], "baseline_model": [empty]}, {}, {})
-        assert seen["keys"] == ["model"]
-        executor.Do({"model": [full], "baseline_model": [full]}, {}, {})
-        assert seen["keys"] == ["baseline_model", "model"]
-    finally:
-        parent.Do = original
+    monkeypatch.setattr(
+        evaluator_executor.tfx_evaluator_executor.Executor, "Do", fake_do
+    )
+    executor = evaluator_executor.Executor()
+    executor.Do({"model": [full], "baseline_model": [empty]}, {}, {})
+    assert seen["keys"] == ["model"]
+    executor.Do({"model": [full], "baseline_model": [full]}, {}, {})
+    assert seen["keys"] == ["baseline_model", "model"]
 
 
 def _write_record(uri, target, hyperparameters):

@@ -18,10 +18,11 @@ import posixpath
 import re
 import time
 
+from components import spec as tuner_spec
 from search_space import oracle as oracle_lib
 from search_space import storage
 
-SEARCH_RESULTS_FILE = "search_results.json"
+SEARCH_RESULTS_FILE = tuner_spec.SEARCH_RESULTS_FILE
 SEARCH_RECORD = "search.json"
 PUSH_RECORD = "pushed_model.json"
 
