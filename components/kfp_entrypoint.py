@@ -40,7 +40,7 @@ mends the ExecutorOutput it writes:
   the task at once with the parameter's name and what to use instead.
 
 `KFP_TEST_POD_ROOT` rebases the pod's local paths (the staging folders
-and `outputFile`), as `tests/kfp_launcher.py` runs every pod in a folder of
+and `outputFile`), as `tests/helpers/kfp_launcher.py` runs every pod in a folder of
 its own; in a KFP pod it is unset and means `/`.
 """
 
@@ -56,11 +56,11 @@ import tfx
 LOGGER = logging.getLogger(__name__)
 TFX_ENTRYPOINT = "tfx.orchestration.kubeflow.v2.container.kubeflow_v2_run_executor"
 # The version whose entrypoint arguments and ExecutorInput handling this
-# module was written against (tests/test_kfp_entrypoint.py checks the lock).
+# module was written against (tests/components/test_kfp_entrypoint.py checks the lock).
 TESTED_TFX_VERSION = "1.21"
 INVOCATION_FLAG = "--json_serialized_invocation_args"
 INPUTS_SPEC_FLAG = "--json_serialized_inputs_spec_args"
-# A test harness's stand-in for the pod's `/` (tests/kfp_launcher.py runs
+# A test harness's stand-in for the pod's `/` (tests/helpers/kfp_launcher.py runs
 # each pod in a folder of its own); not a setting: a pod leaves it unset.
 POD_ROOT_ENV = "KFP_TEST_POD_ROOT"
 # The launcher's own output of every task (driver.go provisionOutputs).

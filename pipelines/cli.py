@@ -18,8 +18,8 @@ import sys
 import time
 import traceback
 
-from components import feature_kinds
-from components import input_checks
+from components.util import feature_kinds
+from pipelines.preflight import input_checks
 from pipelines import cli_args
 from pipelines import kfp_cli
 
@@ -80,7 +80,7 @@ def build_parser():
 
 def _check_image_input(args):
     """Checks the class folders; returns the run identity's columns."""
-    from components import image_files
+    from components.example_gen import image_files
 
     if args.label not in (None, image_files.LABEL_FEATURE):
         raise ValueError(
@@ -179,7 +179,7 @@ def run(args):
 
 def _run_pipeline(args, config, columns, console):
     # Heavy imports only once the input is known to be good.
-    from components import component as tuner_component
+    from components.autokeras_tuner import component as tuner_component
     from pipelines import env_config
     from pipelines import local_runner
     from pipelines import progress

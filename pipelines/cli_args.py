@@ -9,7 +9,7 @@ and help. Only what differs stays with its command: where the data is
 
 import argparse
 
-from components import feature_kinds
+from components.util import feature_kinds
 
 
 def comma_list(value):
@@ -130,7 +130,7 @@ def add_search_arguments(parser):
     )
 
 
-# Mirrors components.trainer.FINAL_FIT_MODES (not imported: the CLI's
+# Mirrors components.trainer.train.FINAL_FIT_MODES (not imported: the CLI's
 # help must not load TensorFlow).
 FINAL_FIT_MODES = ("refit", "retrain", "warm")
 AUTO_SPLIT = "auto"

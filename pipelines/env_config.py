@@ -23,7 +23,7 @@ Reading is done when a function is called, never at import time.
 
 import os
 
-from components import feature_kinds
+from components.util import feature_kinds
 from pipelines import sample_data
 
 DEFAULT_PIPELINE_NAME = "autokeras-tfx"

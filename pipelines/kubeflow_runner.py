@@ -55,7 +55,7 @@ from google.protobuf import json_format
 from kfp.pipeline_spec import pipeline_spec_pb2
 from tfx import v1 as tfx
 
-from components import spec as tuner_spec
+from components.autokeras_tuner import spec as tuner_spec
 from pipelines import pipeline as pipeline_lib
 from pipelines import deploy_config
 from pipelines import env_config
@@ -107,7 +107,7 @@ class ClusterSettings:
             moment (Argo's `backoff.maxDuration`, which KFP compiles from
             `backoffMaxDuration`; without one Argo never retries).
         tuner_retries: the same for the tuner, whose retry resumes its
-            search where it stopped (`components/resume.py`).
+            search where it stopped (`components/autokeras_tuner/resume.py`).
     Requests equal limits: a pod gets what it may use (Guaranteed QoS),
     the last to be evicted when a node runs short.
     """

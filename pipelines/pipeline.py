@@ -15,21 +15,21 @@ from tfx import v1 as tfx
 from tfx.components import FileBasedExampleGen
 from tfx.dsl.components.base import executor_spec
 
-from components import component as autokeras_component
-from components import csv_example_gen
-from components import feature_kinds
-from components import image_example_gen
-from components import model_export
-from components import spec as tuner_spec
+from components.autokeras_tuner import component as autokeras_component
+from components.example_gen import csv_executor as csv_example_gen
+from components.util import feature_kinds
+from components.example_gen import image_executor as image_example_gen
+from components.trainer import model_export
+from components.autokeras_tuner import spec as tuner_spec
 from components.evaluator.component import Evaluator
-from components.feature_kinds_gen import FeatureKindsGen
+from components.feature_kinds_gen.component import FeatureKindsGen
 from components.run_history.component import RunHistoryLookup
 from components.run_history.component import RunHistoryRecorder
-from components.transform import Transform
+from components.transform.component import Transform
 
 PIPELINE_NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]*")
-PREPROCESSING_FN = "components.preprocessing.preprocessing_fn"
-RUN_FN = "components.trainer.run_fn"
+PREPROCESSING_FN = "components.transform.preprocessing.preprocessing_fn"
+RUN_FN = "components.trainer.train.run_fn"
 
 
 def validate_pipeline_name(name):
@@ -77,7 +77,7 @@ def example_gen_output_config(split=DEFAULT_SPLIT):
             ]
         )
     )
-EVAL_METRICS_MODULE = "components.eval_metrics"
+EVAL_METRICS_MODULE = "components.evaluator.eval_metrics"
 
 
 def _thresholded(class_name, threshold, module=None):
@@ -119,7 +119,7 @@ def eval_config(
     `<label key>_probabilities` or `<label key>_predictions`):
     - the evaluation has at least `min_eval_rows` rows;
     - it beats the trivial predictor on the same rows (majority class /
-      the mean; `components.eval_metrics`), unless an absolute bound is
+      the mean; `components.evaluator.eval_metrics`), unless an absolute bound is
       given instead (`min_accuracy` for classification labels,
       `max_regression_loss` for regression labels);
     - it is not worse than the latest blessed model, when there is one
@@ -266,7 +266,7 @@ def create_pipeline(
             orchestrator supply one, as Kubeflow does).
         input_format: "csv" (CsvExampleGen), "tfrecord" (ImportExampleGen
             of tf.Example records) or "images" (one folder per class;
-            `components/image_example_gen.py`).
+            `components/example_gen/image_executor.py`).
         max_trials, time_limit_seconds, tuner_epochs, seed: the search budget.
         trainer_epochs: epochs for the final model (early stopping applies).
         trainer_epochs_follow_search: the final model's epochs are instead
@@ -283,13 +283,13 @@ def create_pipeline(
         warm_start: start the search from the best configurations of the
             latest earlier run's search (scheduled retraining).
         tflite: the Trainer also writes a TFLite file of a tabular model
-            (`components/model_export.py`).
+            (`components/trainer/model_export.py`).
         split: train, eval and test hash buckets of ExampleGen
             (`split_for_rows`); the Evaluator blesses on test.
         final_fit: how the Trainer trains the final model
-            (`components.trainer.FINAL_FIT_MODES`; None: its default).
+            (`components.trainer.train.FINAL_FIT_MODES`; None: its default).
         ensemble: the most trials the Trainer ensembles
-            (`components/ensemble.py`; 1: none; None: its default).
+            (`components/trainer/ensemble.py`; 1: none; None: its default).
         keep_checkpoints: how many of the best trials keep their weights
             in the tuner's results (the warm-started final fit starts from
             them; a benchmark keeps every trial's).

@@ -13,8 +13,8 @@ import os
 from ml_metadata.metadata_store import metadata_store
 from ml_metadata.proto import metadata_store_pb2
 
-from components import model_export
-from components import search as tuner_search
+from components.trainer import model_export
+from components.autokeras_tuner import search as tuner_search
 
 
 def open_store(metadata_path):

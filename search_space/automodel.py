@@ -149,7 +149,7 @@ class AutoModel(keras_tuner.HyperModel):
                 on this backend, a callable `(x, y, validation_data,
                 batch_size, seed) -> dict` of `keras.Model.fit` arguments
                 (`x`, `validation_data`, `steps_per_epoch`, ...). The
-                TensorFlow glue passes `components.data.in_memory_batches`:
+                TensorFlow glue passes `components.util.transformed_data.in_memory_batches`:
                 Keras's own array adapter builds a new tf.data iterator
                 several times an epoch, and that cost grows with the number
                 of inputs. The shuffle seed is drawn from Python's RNG,

@@ -3,10 +3,10 @@
 A compiled pipeline names the tuner's report outputs `system.HTML` and
 `system.Markdown` (the types KFP 2's UI renders). In the pod, TFX imports
 each output's schema title as a class path, so `system.HTML` must be
-importable: it is the class in `components/report_artifacts.py`.
+importable: it is the class in `components/autokeras_tuner/report/artifacts.py`.
 """
 
-from components.report_artifacts import HTML
-from components.report_artifacts import Markdown
+from components.autokeras_tuner.report.artifacts import HTML
+from components.autokeras_tuner.report.artifacts import Markdown
 
 __all__ = ["HTML", "Markdown"]

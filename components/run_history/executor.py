@@ -10,8 +10,8 @@ from tfx.types import artifact_utils
 from tfx.utils import io_utils
 from tfx.utils import path_utils
 
-from components import transform
 from components.run_history import records
+from components.util import feature_kinds
 from components.run_history import spec
 
 LOGGER = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ FOUND_PROPERTY = "found_in_history"
 def _columns(input_dict):
     return [
         {"name": d.name, "kind": d.kind}
-        for d in transform.column_table_of(input_dict[spec.SCHEMA_KEY])
+        for d in feature_kinds.read_column_table_of(input_dict[spec.SCHEMA_KEY])
     ]
 
 

@@ -18,7 +18,7 @@ import posixpath
 import re
 import time
 
-from components import spec as tuner_spec
+from components.autokeras_tuner import spec as tuner_spec
 from search_space import oracle as oracle_lib
 from search_space import storage
 

@@ -20,7 +20,7 @@ import pytest
 import image_data
 import matrix_run
 
-from tests import serving_loaders
+from tests.helpers import serving_loaders
 
 pytestmark = pytest.mark.slow
 
@@ -107,7 +107,7 @@ def test_shapes_in_tfrecord_beside_a_number_need_both(tmp_path, request):
     assert accuracy >= SHAPES_MIN_ACCURACY
     _check_both_loaders(summary["pushed_model"], records, answers)
     # The column table recorded the picture as an image and its shape.
-    from components import feature_kinds
+    from components.util import feature_kinds
     from pipelines import local_runner
     from pipelines import run_summary
 

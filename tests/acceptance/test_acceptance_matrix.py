@@ -18,7 +18,7 @@ import pytest
 import matrix_data
 import matrix_run
 
-from tests import serving_loaders
+from tests.helpers import serving_loaders
 
 pytestmark = pytest.mark.slow
 

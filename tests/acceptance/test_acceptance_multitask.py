@@ -27,7 +27,7 @@ import matrix_data
 import matrix_run
 import scoring
 
-from tests import serving_loaders
+from tests.helpers import serving_loaders
 
 pytestmark = pytest.mark.slow
 

@@ -5,7 +5,7 @@
 
 Fits one small model (one input per column, as the search builds them) for
 a fixed number of epochs, with validation, twice per setting: Keras's own
-array adapter (numpy arrays into `fit`) and `components.data.
+array adapter (numpy arrays into `fit`) and `components.util.transformed_data.
 in_memory_batches` (what the tuner and the Trainer pass as
 `AutoModel.fit`'s `input_pipeline`). Prints seconds per fit and the final
 val_loss of each. Not a test: nothing is asserted.
@@ -22,7 +22,7 @@ sys.path.insert(0, ROOT)
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from components import data  # noqa: E402
+from components.util import transformed_data as data  # noqa: E402
 
 
 def _model(columns):

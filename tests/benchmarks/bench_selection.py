@@ -54,9 +54,9 @@ def trial_models(pipeline_dir):
     import keras_tuner
     import tensorflow_transform as tft
 
-    from components import data
-    from components import feature_kinds
-    from components import search as tuner_search
+    from components.util import transformed_data as data
+    from components.util import feature_kinds
+    from components.autokeras_tuner import search as tuner_search
     from pipelines import run_summary
     from search_space import assemble
     from search_space import automodel
@@ -104,8 +104,8 @@ def spearman(a, b):
 
 
 def measure(dataset, workdir, trials, epochs):
-    from components import model_export
-    from components import trainer
+    from components.trainer import model_export
+    from components.trainer import train as trainer
 
     train_path, holdout_path = matrix_run.write_split(dataset, workdir)
     summary = matrix_run.run_pipeline(

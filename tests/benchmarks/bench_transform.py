@@ -8,7 +8,7 @@
 Measurements, each on generated float columns (5% missing; the components'
 `--missing-every 0`: none):
 - `analyzers`: our `preprocessing_fn` through tf.Transform's Beam
-  analyzers in memory (tests/transform_harness.py), beside the former
+  analyzers in memory (tests/helpers/transform_harness.py), beside the former
   one-column-at-a-time version (a fill mean, then `scale_to_z_score`, per
   column), to show where the time per column went;
 - `component`: the real TFX stages ExampleGen -> StatisticsGen -> SchemaGen
@@ -40,7 +40,7 @@ def per_column_preprocessing_fn(inputs, custom_config):
     """The former numeric path, kept here only to compare against."""
     import tensorflow_transform as tft
 
-    from components import preprocessing
+    from components.transform import preprocessing
 
     outputs = {}
     for name, tensor in inputs.items():
@@ -57,7 +57,7 @@ def per_column_preprocessing_fn(inputs, custom_config):
 def time_analyzers(columns, rows, per_column=False):
     import transform_harness
 
-    from components import preprocessing
+    from components.transform import preprocessing
 
     table, spec, config = transform_harness.numeric_table(
         columns, rows, missing_every=20
@@ -95,7 +95,7 @@ def time_component(columns, rows, statistics, missing_every=20):
     """Transform's seconds in a real local run of the stages before it."""
     from tfx import v1 as tfx
 
-    from components import feature_kinds
+    from components.util import feature_kinds
     from pipelines import pipeline as pipeline_lib
     from pipelines import run_summary
 

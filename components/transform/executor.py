@@ -1,0 +1,32 @@
+"""TFX's Transform executor, told each column's kind by the curated schema.
+
+A `preprocessing_fn` only sees tensors and `custom_config`, and
+`custom_config` is fixed when the pipeline is compiled, before any data is
+seen. This executor reads the column table that FeatureKindsGen stored in
+the schema Transform is given, adds it to `custom_config` as `columns`, and
+then runs TFX's own Transform executor unchanged.
+"""
+
+import json
+
+from tfx.components.transform import executor as tfx_transform_executor
+
+from components.util import feature_kinds
+
+COLUMNS_KEY = "columns"
+
+
+class Executor(tfx_transform_executor.Executor):
+    def Do(self, input_dict, output_dict, exec_properties):
+        table = feature_kinds.read_column_table_of(input_dict["schema"])
+        if table:
+            config = json.loads(exec_properties.get("custom_config") or "{}")
+            config[COLUMNS_KEY] = [
+                {"name": d.name, "key": d.key, "kind": d.kind,
+                 "image_shape": d.image_shape}
+                for d in table
+            ]
+            exec_properties = {
+                **exec_properties, "custom_config": json.dumps(config)
+            }
+        super().Do(input_dict, output_dict, exec_properties)
