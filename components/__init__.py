@@ -1,1 +1,1 @@
-"""TFX glue: the AutoKerasTuner component, the generic Transform and Trainer."""
+"""TFX glue, one folder per component (see docs/architecture.md)."""

@@ -39,6 +39,13 @@ mends the ExecutorOutput it writes:
   directories) are never staged by KFP: a `minio://` or `s3://` one stops
   the task at once with the parameter's name and what to use instead.
 
+- **Pipelines compiled before the per-component layout** name our executors
+  and functions by their former module paths (`components.executor.Executor`,
+  `components.trainer.run_fn`, ...), and a recurring run keeps its compiled
+  spec while the image under its tag moves on. Each such reference, in
+  `--executor_class_path` and in the parameters, is mapped to its new path
+  (`MOVED_REFERENCES`), with a warning to recompile.
+
 `KFP_TEST_POD_ROOT` rebases the pod's local paths (the staging folders
 and `outputFile`), as `tests/helpers/kfp_launcher.py` runs every pod in a folder of
 its own; in a KFP pod it is unset and means `/`.
@@ -68,6 +75,30 @@ EXECUTOR_LOGS = "executor-logs"
 # Scheme -> the launcher's local folder (launcher_v2.go LocalPathForURI).
 STAGED_SCHEMES = {"minio://": "minio", "s3://": "s3"}
 UNSTAGED_URL = re.compile(r"\b(minio|s3)://[^\s\"']*")
+# Our references in specs compiled before the per-component layout (up to
+# e5b22de) -> where they live now (tests/components/test_kfp_entrypoint.py
+# runs a spec compiled then).
+MOVED_REFERENCES = {
+    "components.executor.Executor":
+        "components.autokeras_tuner.executor.Executor",
+    "components.feature_kinds_gen.Executor":
+        "components.feature_kinds_gen.executor.Executor",
+    "components.transform.Executor": "components.transform.executor.Executor",
+    "components.csv_example_gen.Executor":
+        "components.example_gen.csv_executor.Executor",
+    "components.image_example_gen.Executor":
+        "components.example_gen.image_executor.Executor",
+    "components.trainer.run_fn": "components.trainer.train.run_fn",
+    "components.preprocessing.preprocessing_fn":
+        "components.transform.preprocessing.preprocessing_fn",
+    "components.eval_metrics": "components.evaluator.eval_metrics",
+}
+_MOVED = re.compile(
+    r"(?<![\w.])("
+    + "|".join(re.escape(old) for old in MOVED_REFERENCES)
+    + r")(?![\w])"
+)
+EXECUTOR_CLASS_FLAG = "--executor_class_path"
 
 
 class EntrypointError(ValueError):
@@ -155,6 +186,34 @@ def stage_uris(executor_input, staging_root="/"):
     return restored
 
 
+def _follow_moves(text):
+    return _MOVED.sub(lambda match: MOVED_REFERENCES[match.group(1)], text)
+
+
+def follow_moved_references(argv, executor_input):
+    """Maps former module paths to current ones, in the executor class path
+    and in string parameters; returns the references that were moved."""
+    moved = set()
+    index, class_path = _flag_value(argv, EXECUTOR_CLASS_FLAG)
+    if class_path is not None and _follow_moves(class_path) != class_path:
+        moved.add(class_path)
+        _set_flag(argv, index, EXECUTOR_CLASS_FLAG, _follow_moves(class_path))
+    parameters = executor_input.get("inputs", {}).get("parameterValues", {})
+    for name, value in parameters.items():
+        if isinstance(value, str) and _MOVED.search(value):
+            moved.update(match.group(1) for match in _MOVED.finditer(value))
+            parameters[name] = _follow_moves(value)
+    if moved:
+        LOGGER.warning(
+            "This task was compiled by an earlier autokeras-tfx, before the "
+            "per-component layout: %s now live at %s. Recompile the pipeline "
+            "with `autokeras-tfx kfp compile` and upload it again.",
+            ", ".join(sorted(moved)),
+            ", ".join(MOVED_REFERENCES[m] for m in sorted(moved)),
+        )
+    return sorted(moved)
+
+
 def refuse_unstaged_urls(executor_input):
     """Stops at a parameter holding a `minio://` or `s3://` path."""
     for name, value in executor_input.get("inputs", {}).get(
@@ -224,6 +283,7 @@ def prepare(argv, staging_root="/"):
     executor_input = json.loads(text)
     _, spec_text = _flag_value(argv, INPUTS_SPEC_FLAG)
     fill_input_types(executor_input, json.loads(spec_text or "{}"))
+    follow_moved_references(argv, executor_input)
     refuse_unstaged_urls(executor_input)
     drop_launcher_outputs(executor_input)
     restored = stage_uris(executor_input, staging_root)

@@ -145,9 +145,10 @@ def run(args):
         )
         args.label_tasks = [(name, report.tasks[name]) for name in labels]
         if len(labels) > 1:
-            print("autokeras-tfx: multi-task, one head per label: " + ", ".join(
+            heads = ", ".join(
                 f"{name} ({task})" for name, task in args.label_tasks
-            ))
+            )
+            print(f"autokeras-tfx: multi-task, one head per label: {heads}")
         columns = report.header
         args.rows = report.rows - report.missing_label_rows
         if report.missing_label_rows:
@@ -178,15 +179,24 @@ def run(args):
 
 
 def _run_pipeline(args, config, columns, console):
-    # Heavy imports only once the input is known to be good.
-    from components.autokeras_tuner import component as tuner_component
-    from pipelines import env_config
-    from pipelines import local_runner
-    from pipelines import progress
-    from pipelines import run_summary
-
+    """Runs the local pipeline with live progress; prints and returns its
+    summary."""
     def say(line):
         print(line, file=console.stream, flush=True)
+
+    # The helpers import TFX (heavy) only now: the input is known good.
+    pipeline, paths = _local_pipeline(args, config, columns, console, say)
+    started = time.monotonic()
+    stage_seconds = _run_with_progress(pipeline, args, console)
+    return _summarize(
+        paths, stage_seconds, time.monotonic() - started, console, say
+    )
+
+
+def _local_pipeline(args, config, columns, console, say):
+    """Claims the pipeline's directory, moves the log into it and builds
+    the local pipeline; returns it and its `local_runner.local_paths`."""
+    from pipelines import local_runner
 
     identity = local_runner.run_identity(
         config.label_text, config.task_text, columns
@@ -219,6 +229,16 @@ def _run_pipeline(args, config, columns, console):
         else "autokeras-tfx: first run of this pipeline: the search starts "
         "cold and there is no baseline model"
     )
+    return pipeline, paths
+
+
+def _run_with_progress(pipeline, args, console):
+    """Runs `pipeline` with a live line per stage and per trial; returns
+    the seconds each stage took, as the live lines saw them."""
+    from components.autokeras_tuner import component as tuner_component
+    from pipelines import local_runner
+    from pipelines import progress
+
     stages = [c.id for c in pipeline.components]
     search_stage = next(
         (c.id for c in pipeline.components
@@ -228,19 +248,26 @@ def _run_pipeline(args, config, columns, console):
         stages, stream=console.stream, verbose=args.verbose,
         search_stage=search_stage, max_trials=args.max_trials,
     )
-    started = time.monotonic()
     try:
         local_runner.run(pipeline)
     finally:
         progress.uninstall(handler)
+    return handler.stage_seconds
+
+
+def _summarize(paths, stage_seconds, total_seconds, console, say):
+    """The finished run's summary from ML Metadata, printed and returned."""
+    from pipelines import env_config
+    from pipelines import run_summary
+
     summary = run_summary.summarize(paths["metadata_path"])
     summary["pipeline_dir"] = paths["pipeline_dir"]
     summary["metadata_path"] = paths["metadata_path"]
     # ML Metadata's record of each node completes the live lines' record.
     summary["stage_seconds"] = {
-        **handler.stage_seconds, **summary.get("stage_seconds", {})
+        **stage_seconds, **summary.get("stage_seconds", {})
     }
-    summary["total_seconds"] = time.monotonic() - started
+    summary["total_seconds"] = total_seconds
     summary["log_path"] = console.log_path
     say(run_summary.format_summary(
         summary,

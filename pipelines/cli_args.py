@@ -130,7 +130,7 @@ def add_search_arguments(parser):
     )
 
 
-# Mirrors components.trainer.train.FINAL_FIT_MODES (not imported: the CLI's
+# Mirrors components.trainer.final_fit.FINAL_FIT_MODES (not imported: the CLI's
 # help must not load TensorFlow).
 FINAL_FIT_MODES = ("refit", "retrain", "warm")
 AUTO_SPLIT = "auto"
@@ -178,8 +178,8 @@ def resolved_split(args):
 def add_blessing_arguments(parser):
     parser.add_argument(
         "--min-accuracy", type=float, default=None,
-        help="bless classification models at or above this test-split accuracy "
-        "(default: they must beat predicting the majority class)",
+        help="bless classification models at or above this test-split "
+        "accuracy (default: they must beat predicting the majority class)",
     )
     parser.add_argument(
         "--max-mse", type=float, default=None,

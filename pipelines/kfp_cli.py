@@ -34,8 +34,9 @@ def _key_values(value):
 def _add_connection_arguments(parser):
     parser.add_argument(
         "--endpoint",
-        help="the KFP API, e.g. https://kubeflow.example.com/pipeline (default:"
-        " $KF_PIPELINES_ENDPOINT, else found through the kube config)",
+        help="the KFP API, e.g. https://kubeflow.example.com/pipeline "
+        "(default: $KF_PIPELINES_ENDPOINT, else found through the kube "
+        "config)",
     )
     parser.add_argument("--namespace", default="kubeflow",
                         help="the Kubeflow profile namespace (multi-user)")

@@ -1,7 +1,8 @@
 """Compiles the pipeline for Kubeflow Pipelines 2 (open source) and Vertex.
 
-`compile_pipeline(...)` builds the same `create_pipeline(...)` the local
-runner runs and compiles it with KubeflowV2DagRunner to a YAML file:
+`create_kubeflow_pipeline(...)` builds the same `create_pipeline(...)` the
+local runner runs, with run-time parameters, resources and Beam args, and
+`compile_pipeline(...)` compiles it with KubeflowV2DagRunner to a YAML file:
 
 - the first document is the bare PipelineSpec that open-source KFP 2 accepts
   (an output name ending `.yaml` gives it; it has no `runtimeConfig`, so the
@@ -55,7 +56,6 @@ from google.protobuf import json_format
 from kfp.pipeline_spec import pipeline_spec_pb2
 from tfx import v1 as tfx
 
-from components.autokeras_tuner import spec as tuner_spec
 from pipelines import pipeline as pipeline_lib
 from pipelines import deploy_config
 from pipelines import env_config
@@ -220,14 +220,10 @@ def direct_runner_workers(beam_pipeline_args, cpu_limit):
     ]
 
 
-def _set_runtime_parameter(component, key, name, ptype, default):
-    """Makes an execution property a run-time parameter of the pipeline.
-
-    Set after construction: the component checks its value in __init__, and a
-    RuntimeParameter has none until the run. KFP checks its type instead.
-    """
-    component.exec_properties[key] = tfx.dsl.experimental.RuntimeParameter(
-        name=name, ptype=ptype, default=default
+def _int_parameter(name, default):
+    """An int run-time parameter of the compiled pipeline."""
+    return tfx.dsl.experimental.RuntimeParameter(
+        name=name, ptype=int, default=default
     )
 
 
@@ -276,6 +272,7 @@ def create_kubeflow_pipeline(
     data_root_parameter = tfx.dsl.experimental.RuntimeParameter(
         name=deploy_config.DATA_ROOT_PARAMETER, ptype=str, default=data_root
     )
+    # The tuner checks their defaults; KFP checks the type a run sets.
     pipeline = pipeline_lib.create_pipeline(
         pipeline_name=pipeline_name,
         pipeline_root=PIPELINE_ROOT_AT_SUBMIT,
@@ -283,37 +280,26 @@ def create_kubeflow_pipeline(
         transform_config=transform_config,
         serving_model_dir=serving_model_dir,
         history_dir=history_dir,
-        max_trials=max_trials,
-        time_limit_seconds=time_limit_seconds,
-        tuner_epochs=tuner_epochs,
-        seed=seed,
-        warm_start=True,
+        max_trials=_int_parameter(
+            deploy_config.MAX_TRIALS_PARAMETER, max_trials
+        ),
+        time_limit_seconds=_int_parameter(
+            deploy_config.TIME_LIMIT_PARAMETER, time_limit_seconds
+        ),
+        tuner_epochs=_int_parameter(
+            deploy_config.EPOCHS_PARAMETER, tuner_epochs
+        ),
+        seed=_int_parameter(deploy_config.SEED_PARAMETER, seed),
+        # Always wired: a run's 0 makes the tuner ignore it.
+        warm_start=_int_parameter(
+            deploy_config.WARM_START_PARAMETER, int(bool(warm_start))
+        ),
         beam_pipeline_args=direct_runner_workers(
             list(beam_pipeline_args or []), settings.task_cpu_limit
         ),
         **pipeline_args,
     )
     components = {c.id: c for c in pipeline.components}
-    tuner = components[TUNER_ID]
-    _set_runtime_parameter(
-        tuner, tuner_spec.MAX_TRIALS_KEY,
-        deploy_config.MAX_TRIALS_PARAMETER, int, max_trials,
-    )
-    _set_runtime_parameter(
-        tuner, tuner_spec.TIME_LIMIT_SECONDS_KEY,
-        deploy_config.TIME_LIMIT_PARAMETER, int, time_limit_seconds,
-    )
-    _set_runtime_parameter(
-        tuner, tuner_spec.EPOCHS_KEY,
-        deploy_config.EPOCHS_PARAMETER, int, tuner_epochs,
-    )
-    _set_runtime_parameter(
-        tuner, tuner_spec.SEED_KEY, deploy_config.SEED_PARAMETER, int, seed,
-    )
-    _set_runtime_parameter(
-        tuner, tuner_spec.WARM_START_KEY,
-        deploy_config.WARM_START_PARAMETER, int, int(bool(warm_start)),
-    )
     gpu_ids = settings.gpu_component_ids()
     for component_id, component in components.items():
         component.with_platform_config(

@@ -16,10 +16,11 @@ from tfx import v1 as tfx
 
 from pipelines import env_config
 from pipelines import pipeline as pipeline_lib
-
+from pipelines.preflight import run_checks
 
 # Written into an output directory by every run: the directory is ours.
-OUTPUT_MARKER = ".autokeras-tfx"
+# Defined with the CLI's checks, which read it without importing TFX.
+OUTPUT_MARKER = run_checks.OUTPUT_MARKER
 # What a pipeline directory was made for (label, task, columns).
 IDENTITY_FILE = "identity.json"
 
@@ -96,6 +97,11 @@ def claim_pipeline_dir(output_dir, pipeline_name, identity):
 def create_local_pipeline(
     data_root, transform_config, output_dir, pipeline_name, **search_args
 ):
+    """`create_pipeline` at the `local_paths` of `pipeline_name`, with
+    SQLite metadata and the execution cache on.
+
+    `search_args` are any other `create_pipeline` keyword arguments.
+    """
     paths = local_paths(output_dir, pipeline_name)
     return pipeline_lib.create_pipeline(
         pipeline_name=pipeline_name,
@@ -119,6 +125,7 @@ def create_local_pipeline(
 
 
 def run(pipeline):
+    """Runs `pipeline` in this process with TFX's LocalDagRunner."""
     tfx.orchestration.LocalDagRunner().run(pipeline)
 
 

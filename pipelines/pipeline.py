@@ -1,9 +1,13 @@
-"""The autokeras-tfx pipeline, assembled from standard TFX components.
+"""The autokeras-tfx pipeline, assembled from TFX components and ours.
 
-ExampleGen -> StatisticsGen -> SchemaGen -> ExampleValidator ->
-FeatureKindsGen -> RunHistoryLookup -> Transform -> AutoKerasTuner ->
-Trainer -> Evaluator (vs. the latest pushed model) -> Pusher ->
-RunHistoryRecorder. This module only assembles; runners choose the
+CsvExampleGen (or ImageExampleGen, ImportExampleGen) -> StatisticsGen ->
+SchemaGen -> ExampleValidator -> FeatureKindsGen -> RunHistoryLookup ->
+Transform -> AutoKerasTuner -> Trainer -> Evaluator (vs. the latest pushed
+model) -> Pusher -> RunHistoryRecorder.
+
+`create_pipeline` picks the ExampleGen (`example_gen_component`), builds
+the Evaluator's config (`eval_config`) and wires the stages
+(`wire_stages`). This module only assembles; runners choose the
 orchestrator, paths and metadata store.
 """
 
@@ -19,6 +23,8 @@ from components.autokeras_tuner import component as autokeras_component
 from components.example_gen import csv_executor as csv_example_gen
 from components.util import feature_kinds
 from components.example_gen import image_executor as image_example_gen
+from components.trainer import ensemble as ensemble_lib
+from components.trainer import final_fit as final_fit_lib
 from components.trainer import model_export
 from components.autokeras_tuner import spec as tuner_spec
 from components.evaluator.component import Evaluator
@@ -33,6 +39,7 @@ RUN_FN = "components.trainer.train.run_fn"
 
 
 def validate_pipeline_name(name):
+    """Returns `name`, or raises ValueError when Kubeflow would refuse it."""
     if not PIPELINE_NAME_PATTERN.fullmatch(name or ""):
         raise ValueError(
             f"Pipeline name {name!r} is invalid: it must match "
@@ -77,6 +84,8 @@ def example_gen_output_config(split=DEFAULT_SPLIT):
             ]
         )
     )
+
+
 EVAL_METRICS_MODULE = "components.evaluator.eval_metrics"
 
 
@@ -119,8 +128,8 @@ def eval_config(
     `<label key>_probabilities` or `<label key>_predictions`):
     - the evaluation has at least `min_eval_rows` rows;
     - it beats the trivial predictor on the same rows (majority class /
-      the mean; `components.evaluator.eval_metrics`), unless an absolute bound is
-      given instead (`min_accuracy` for classification labels,
+      the mean; `components.evaluator.eval_metrics`), unless an absolute
+      bound is given instead (`min_accuracy` for classification labels,
       `max_regression_loss` for regression labels);
     - it is not worse than the latest blessed model, when there is one
       (TFX drops change thresholds when there is no baseline).
@@ -253,7 +262,8 @@ def create_pipeline(
     Args:
         pipeline_name: [a-z0-9][a-z0-9-]*, as Kubeflow requires.
         pipeline_root: where every component writes its artifacts.
-        data_root: the directory holding the raw CSV or TFRecord files.
+        data_root: the directory holding the raw CSV or TFRecord files (or
+            a str `RuntimeParameter` of it).
         transform_config: a `feature_kinds.TransformConfig` (label, task,
             feature kinds).
         serving_model_dir: where the Pusher copies blessed models.
@@ -267,7 +277,11 @@ def create_pipeline(
         input_format: "csv" (CsvExampleGen), "tfrecord" (ImportExampleGen
             of tf.Example records) or "images" (one folder per class;
             `components/example_gen/image_executor.py`).
-        max_trials, time_limit_seconds, tuner_epochs, seed: the search budget.
+        max_trials, time_limit_seconds, tuner_epochs, seed: the search
+            budget. Each may be an int `RuntimeParameter` that a Kubeflow
+            run sets; the Trainer's custom_config then holds the seed's
+            default (a run's own seed reaches the Trainer through the
+            tuner's best_hyperparameters).
         trainer_epochs: epochs for the final model (early stopping applies).
         trainer_epochs_follow_search: the final model's epochs are instead
             the search's `tuner_epochs` as the run set them (a Kubeflow
@@ -281,13 +295,15 @@ def create_pipeline(
         beam_pipeline_args: arguments for the Beam-based data components.
         num_parallel_trials: trials the tuner runs at once (one per GPU).
         warm_start: start the search from the best configurations of the
-            latest earlier run's search (scheduled retraining).
+            latest earlier run's search (scheduled retraining). An int
+            `RuntimeParameter` (1/0) wires the warm start and lets each run
+            switch it on or off.
         tflite: the Trainer also writes a TFLite file of a tabular model
             (`components/trainer/model_export.py`).
         split: train, eval and test hash buckets of ExampleGen
             (`split_for_rows`); the Evaluator blesses on test.
         final_fit: how the Trainer trains the final model
-            (`components.trainer.train.FINAL_FIT_MODES`; None: its default).
+            (`components.trainer.final_fit.FINAL_FIT_MODES`; None: its default).
         ensemble: the most trials the Trainer ensembles
             (`components/trainer/ensemble.py`; 1: none; None: its default).
         keep_checkpoints: how many of the best trials keep their weights
@@ -300,12 +316,73 @@ def create_pipeline(
             run, so a cache hit there would miss new data).
     """
     validate_pipeline_name(pipeline_name)
+    components = wire_stages(
+        example_gen=example_gen_component(
+            input_format, data_root, transform_config, split
+        ),
+        transform_config=transform_config,
+        history=run_history_properties(
+            pipeline_name, transform_config, serving_model_dir,
+            history_dir, run_id,
+        ),
+        tuner_properties=dict(
+            max_trials=max_trials,
+            time_limit_seconds=time_limit_seconds,
+            epochs=tuner_epochs,
+            seed=seed,
+            num_parallel_trials=num_parallel_trials,
+            keep_best_checkpoints=keep_checkpoints,
+            # Unset unless a run decides: a bool only wires it or not.
+            warm_start=warm_start if _is_run_time(warm_start) else None,
+        ),
+        warm_start=_is_run_time(warm_start) or bool(warm_start),
+        trainer_config=trainer_custom_config(
+            transform_config,
+            epochs=trainer_epochs,
+            seed=_compile_time_value(seed),
+            epochs_follow_search=trainer_epochs_follow_search,
+            final_fit=final_fit,
+            ensemble=ensemble,
+            tflite=tflite,
+        ),
+        evaluation=eval_config(
+            transform_config, min_accuracy, max_regression_loss,
+            min_eval_rows,
+        ),
+        serving_model_dir=serving_model_dir,
+    )
+    return tfx.dsl.Pipeline(
+        pipeline_name=pipeline_name,
+        pipeline_root=pipeline_root,
+        components=components,
+        enable_cache=enable_cache,
+        metadata_connection_config=metadata_connection_config,
+        beam_pipeline_args=beam_pipeline_args or [],
+    )
+
+
+def _is_run_time(value):
+    return isinstance(value, tfx.dsl.experimental.RuntimeParameter)
+
+
+def _compile_time_value(value):
+    """A run-time parameter's default, or the value itself."""
+    return value.default if _is_run_time(value) else value
+
+
+def example_gen_component(input_format, data_root, transform_config, split):
+    """The ExampleGen of `input_format`: "csv", "tfrecord" or "images".
+
+    Each writes the train/eval/test split of `split` buckets
+    (`example_gen_output_config`).
+    """
+    output_config = example_gen_output_config(split)
     if input_format == "csv":
         # TFX's FileBasedExampleGen with our CSV reader (BOM, gzip, quoted
         # newlines; rows without a label dropped); same node id as before.
-        example_gen = FileBasedExampleGen(
+        return FileBasedExampleGen(
             input_base=data_root,
-            output_config=example_gen_output_config(split),
+            output_config=output_config,
             custom_config={csv_example_gen.LABEL_KEY: (
                 list(transform_config.label_names)
                 if transform_config.is_multi_task else transform_config.label
@@ -314,28 +391,84 @@ def create_pipeline(
                 csv_example_gen.Executor
             ),
         ).with_id("CsvExampleGen")
-    elif input_format == "tfrecord":
-        example_gen = tfx.components.ImportExampleGen(
+    if input_format == "tfrecord":
+        return tfx.components.ImportExampleGen(
             input_base=data_root,
-            output_config=example_gen_output_config(split),
+            output_config=output_config,
         )
-    elif input_format == "images":
+    if input_format == "images":
         # FileBasedExampleGen with our reader of class folders: encoded
-        # bytes + the folder name as label (components/image_example_gen).
-        example_gen = FileBasedExampleGen(
+        # bytes + the folder name as label (components/example_gen).
+        return FileBasedExampleGen(
             input_base=data_root,
-            output_config=example_gen_output_config(split),
+            output_config=output_config,
             custom_executor_spec=executor_spec.BeamExecutorSpec(
                 image_example_gen.Executor
             ),
         ).with_id("ImageExampleGen")
-    else:
-        raise ValueError(
-            f"input_format must be 'csv', 'tfrecord' or 'images'; received "
-            f"{input_format!r}."
-        )
+    raise ValueError(
+        f"input_format must be 'csv', 'tfrecord' or 'images'; received "
+        f"{input_format!r}."
+    )
+
+
+def run_history_properties(
+    pipeline_name, transform_config, serving_model_dir, history_dir, run_id
+):
+    """The run history's folder, scope and run id, as its components and
+    the tuner take them (`components/run_history`)."""
+    return {
+        "history_dir": history_dir or default_history_dir(serving_model_dir),
+        "scope": pipeline_scope(pipeline_name, transform_config),
+        "run_id": run_id,
+    }
+
+
+def trainer_custom_config(
+    transform_config, epochs, seed, epochs_follow_search=False,
+    final_fit=None, ensemble=None, tflite=False,
+):
+    """The Trainer's custom_config: the TransformConfig and the final fit's
+    options (`components/trainer/train.py` reads them)."""
+    return {
+        **transform_config.to_dict(),
+        final_fit_lib.EPOCHS_OPTION: epochs,
+        final_fit_lib.SEED_OPTION: seed,
+        **({tuner_spec.EPOCHS_FOLLOW_SEARCH_OPTION: True}
+           if epochs_follow_search else {}),
+        **({final_fit_lib.FINAL_FIT_OPTION: final_fit} if final_fit else {}),
+        **({ensemble_lib.ENSEMBLE_OPTION: ensemble} if ensemble else {}),
+        model_export.TFLITE_OPTION: tflite,
+    }
+
+
+def wire_stages(
+    example_gen, transform_config, history, tuner_properties, warm_start,
+    trainer_config, evaluation, serving_model_dir,
+):
+    """The pipeline's 12 components, each wired to the outputs it reads.
+
+    Args:
+        example_gen: from `example_gen_component`.
+        transform_config: the `feature_kinds.TransformConfig`.
+        history: from `run_history_properties`.
+        tuner_properties: the AutoKerasTuner's parameters (budget, seed,
+            parallel trials, kept checkpoints, warm_start).
+        warm_start: whether the tuner gets the earlier run's search as its
+            `warmup` input.
+        trainer_config: from `trainer_custom_config`.
+        evaluation: the Evaluator's TFMA config (`eval_config`).
+        serving_model_dir: where the Pusher copies blessed models.
+
+    Returns:
+        The components in pipeline order: ExampleGen, StatisticsGen,
+        SchemaGen, ExampleValidator, FeatureKindsGen, RunHistoryLookup,
+        Transform, AutoKerasTuner, Trainer, Evaluator, Pusher,
+        RunHistoryRecorder.
+    """
+    examples = example_gen.outputs["examples"]
     statistics_gen = tfx.components.StatisticsGen(
-        examples=example_gen.outputs["examples"],
+        examples=examples,
         # Natural-language and image domains for SchemaGen's schema.
         stats_options=tfdv.StatsOptions(enable_semantic_domain_stats=True),
     )
@@ -350,53 +483,24 @@ def create_pipeline(
     feature_kinds_gen = FeatureKindsGen(
         statistics=statistics_gen.outputs["statistics"],
         schema=schema_gen.outputs["schema"],
-        examples=example_gen.outputs["examples"],
+        examples=examples,
         transform_config=transform_config,
     )
     curated_schema = feature_kinds_gen.outputs["curated_schema"]
-    transform = Transform(
-        examples=example_gen.outputs["examples"],
-        schema=curated_schema,
-        preprocessing_fn=PREPROCESSING_FN,
-        custom_config=transform_config.to_dict(),
-        # Vocabularies see both splits: a class or category that only
-        # occurs in eval would otherwise have no id, and the label's -1
-        # would break training and evaluation.
-        splits_config=tfx.proto.SplitsConfig(
-            analyze=["train", "eval"], transform=["train", "eval"]
-        ),
-        # StatisticsGen already profiled the raw data; Transform's own pre-
-        # and post-transform statistics cost a TFDV pass per column and
-        # nothing reads them (tests/benchmarks/bench_transform.py).
-        disable_statistics=True,
-        # The analyzer cache serves incremental runs over new spans, which
-        # this pipeline does not wire; without it Transform took 27-35%
-        # less time (tests/benchmarks/bench_transform.py).
-        disable_analyzer_cache=True,
-    )
+    transform = _transform(examples, curated_schema, transform_config)
     # The latest earlier run's search (warm start) and pushed model (the
     # Evaluator's baseline), from records every orchestrator can read: no
     # resolver nodes, which open-source Kubeflow cannot run.
-    history = {
-        "history_dir": history_dir or default_history_dir(serving_model_dir),
-        "scope": pipeline_scope(pipeline_name, transform_config),
-        "run_id": run_id,
-    }
     lookup = RunHistoryLookup(schema=curated_schema, **history)
     tuner = autokeras_component.AutoKerasTuner(
         examples=transform.outputs["transformed_examples"],
         transform_graph=transform.outputs["transform_graph"],
         schema=curated_schema,
         transform_config=transform_config,
-        max_trials=max_trials,
-        time_limit_seconds=time_limit_seconds,
-        epochs=tuner_epochs,
-        seed=seed,
         warmup=lookup.outputs["tuner_results"] if warm_start else None,
-        num_parallel_trials=num_parallel_trials,
-        keep_best_checkpoints=keep_checkpoints,
         history_dir=history["history_dir"],
         scope=history["scope"],
+        **tuner_properties,
     )
     trainer = tfx.components.Trainer(
         run_fn=RUN_FN,
@@ -406,27 +510,15 @@ def create_pipeline(
         hyperparameters=tuner.outputs["best_hyperparameters"],
         train_args=tfx.proto.TrainArgs(splits=["train"]),
         eval_args=tfx.proto.EvalArgs(splits=["eval"]),
-        custom_config={
-            **transform_config.to_dict(),
-            "epochs": trainer_epochs,
-            "seed": seed,
-            **({tuner_spec.EPOCHS_FOLLOW_SEARCH_OPTION: True}
-               if trainer_epochs_follow_search else {}),
-            **({"final_fit": final_fit} if final_fit else {}),
-            **({"ensemble": ensemble} if ensemble else {}),
-            model_export.TFLITE_OPTION: tflite,
-        },
+        custom_config=trainer_config,
     )
     evaluator = Evaluator(
-        examples=example_gen.outputs["examples"],
+        examples=examples,
         model=trainer.outputs["model"],
         baseline_model=lookup.outputs["baseline_model"],
         # Rows neither the search nor the Trainer's early stopping saw.
         example_splits=["test"],
-        eval_config=eval_config(
-            transform_config, min_accuracy, max_regression_loss,
-            min_eval_rows,
-        ),
+        eval_config=evaluation,
     )
     pusher = tfx.components.Pusher(
         model=trainer.outputs["model"],
@@ -443,24 +535,41 @@ def create_pipeline(
         pushed_model=pusher.outputs["pushed_model"],
         **history,
     )
-    return tfx.dsl.Pipeline(
-        pipeline_name=pipeline_name,
-        pipeline_root=pipeline_root,
-        components=[
-            example_gen,
-            statistics_gen,
-            schema_gen,
-            example_validator,
-            feature_kinds_gen,
-            lookup,
-            transform,
-            tuner,
-            trainer,
-            evaluator,
-            pusher,
-            recorder,
-        ],
-        enable_cache=enable_cache,
-        metadata_connection_config=metadata_connection_config,
-        beam_pipeline_args=beam_pipeline_args or [],
+    return [
+        example_gen,
+        statistics_gen,
+        schema_gen,
+        example_validator,
+        feature_kinds_gen,
+        lookup,
+        transform,
+        tuner,
+        trainer,
+        evaluator,
+        pusher,
+        recorder,
+    ]
+
+
+def _transform(examples, schema, transform_config):
+    """Transform of the train and eval splits with our preprocessing_fn."""
+    return Transform(
+        examples=examples,
+        schema=schema,
+        preprocessing_fn=PREPROCESSING_FN,
+        custom_config=transform_config.to_dict(),
+        # Vocabularies see both splits: a class or category that only
+        # occurs in eval would otherwise have no id, and the label's -1
+        # would break training and evaluation.
+        splits_config=tfx.proto.SplitsConfig(
+            analyze=["train", "eval"], transform=["train", "eval"]
+        ),
+        # StatisticsGen already profiled the raw data; Transform's own pre-
+        # and post-transform statistics cost a TFDV pass per column and
+        # nothing reads them (tests/benchmarks/bench_transform.py).
+        disable_statistics=True,
+        # The analyzer cache serves incremental runs over new spans, which
+        # this pipeline does not wire; Transform is faster without it
+        # (tests/benchmarks/bench_transform.py).
+        disable_analyzer_cache=True,
     )

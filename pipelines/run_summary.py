@@ -36,7 +36,9 @@ def _custom(artifact, name):
     if artifact is None or name not in artifact.custom_properties:
         return None
     value = artifact.custom_properties[name]
-    return value.int_value if value.HasField("int_value") else value.string_value
+    if value.HasField("int_value"):
+        return value.int_value
+    return value.string_value
 
 
 def overall_metrics(evaluation_uri, model_name=None):

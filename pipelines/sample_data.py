@@ -1,4 +1,4 @@
-"""The sample data the demo runs on: Chicago taxi trips shipped in the tfx wheel.
+"""The sample data the demo runs on: Chicago taxi trips from the tfx wheel.
 
 The demo predicts a trip's `payment_type` (Cash, Credit Card, ...; seven
 classes) from the rest of the trip, tips included.

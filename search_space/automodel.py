@@ -239,7 +239,8 @@ def adapt_text_vocabularies(model, x):
         if feature is None:
             continue
         if _is_dataset(x):
-            layer.adapt(x.map(lambda features, *_: features[feature]))
+            # tf.data traces the lambda here, while `feature` is this one.
+            layer.adapt(x.map(lambda features, *_: features[feature]))  # noqa: B023
         else:
             layer.adapt(x[feature])
 

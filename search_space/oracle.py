@@ -6,15 +6,16 @@ import logging
 import math
 import os
 import random
-import re
 import time
-import uuid
 
 import keras_tuner
 import numpy as np
 from keras_tuner.engine import hyperparameters as hp_module
 
+from search_space import keras_tuner_adapter as kt_adapter
+from search_space import mutation
 from search_space import storage
+from search_space import trial_info as trial_info_lib
 
 LOGGER = logging.getLogger(__name__)
 # keras_tuner.engine.trial.TrialStatus values.
@@ -22,126 +23,6 @@ RUNNING = "RUNNING"
 STOPPED = "STOPPED"
 IDLE = "IDLE"
 COMPLETED = "COMPLETED"
-# Written by `SearchTuner.run_trial` next to each trial's checkpoint.
-TRIAL_INFO_FILE = "trial_info.json"
-
-
-WHOLE_MODEL = "<model>"
-TRAINING = "<training>"
-_LAYER_INDEX = re.compile(r".+_(\d+)")
-
-
-def submodule_tree(hp_names):
-    """The hierarchy of sub-modules over the given hyperparameter names.
-
-    Levels, smallest first: every hyperparameter alone; every layer (the
-    hyperparameters of one scope whose names end in the same `_<i>`, e.g.
-    `dense_block_1/units_0` and `dense_block_1/dropout_0` form
-    `dense_block_1/layer_0`); every block scope, nested blocks included in
-    their parents; the training hyperparameters at the top level; the whole
-    model. A group with the same members as a smaller one is listed once,
-    under the smaller one's name.
-
-    Returns:
-        Dict of sub-module name to the sorted tuple of its members.
-    """
-    groups = {}
-    for name in hp_names:
-        groups.setdefault(name, set()).add(name)
-        scope, _, local = name.rpartition("/")
-        layer = _LAYER_INDEX.fullmatch(local)
-        if layer:
-            prefix = scope + "/" if scope else ""
-            groups.setdefault(f"{prefix}layer_{layer.group(1)}", set()).add(
-                name
-            )
-        parts = name.split("/")[:-1]
-        for depth in range(1, len(parts) + 1):
-            groups.setdefault("/".join(parts[:depth]), set()).add(name)
-        if not parts:
-            groups.setdefault(TRAINING, set()).add(name)
-    if hp_names:
-        groups[WHOLE_MODEL] = set(hp_names)
-    tree, seen = {}, set()
-    # Smallest first; of equal groups, a hyperparameter's own name wins.
-    names = set(hp_names)
-    order = sorted(groups, key=lambda n: (len(groups[n]), n not in names, n))
-    for name in order:
-        members = frozenset(groups[name])
-        if members not in seen:
-            seen.add(members)
-            tree[name] = tuple(sorted(members))
-    return tree
-
-
-def selection_probabilities(sizes):
-    """P(pick sub-module i) = (1 / n_i) / sum_j (1 / n_j).
-
-    The paper (Jin et al., JMLR 2023, eq. 1-2) writes this as
-    p = softmax(logit(p_hat)) with p_hat_i = 1 / (n_i + 1); since
-    logit(1 / (n + 1)) = ln(1 / n), the softmax is proportional to 1 / n_i.
-
-    Args:
-        sizes: The number of hyperparameters n_i of each candidate.
-    """
-    weights = 1.0 / np.asarray(sizes, dtype=float)
-    return weights / weights.sum()
-
-
-def pick_submodule(tree, rng, min_size=1):
-    """Draws one sub-module of at least `min_size` hyperparameters.
-
-    Args:
-        tree: From `submodule_tree`.
-        rng: A `numpy.random.Generator`.
-        min_size: Widening: smaller sub-modules are not candidates.
-
-    Returns:
-        The picked sub-module's name.
-    """
-    names = [n for n in sorted(tree) if len(tree[n]) >= min_size]
-    probabilities = selection_probabilities([len(tree[n]) for n in names])
-    return names[rng.choice(len(names), p=probabilities)]
-
-
-def is_tunable(hp):
-    """Whether resampling `hp` can change its value."""
-    if isinstance(hp, hp_module.Fixed):
-        return False
-    if isinstance(hp, hp_module.Choice):
-        return len(hp.values) > 1
-    if isinstance(hp, (hp_module.Int, hp_module.Float)):
-        return hp.max_value > hp.min_value
-    return True
-
-
-def write_json_atomically(path, value):
-    """Writes JSON so that a reader (or a resumed run) never sees half a
-    file: a temporary file in the same directory, then a rename.
-
-    The path may be a URL (`gs://...`): `storage` writes through
-    TensorFlow's filesystems and renames with the filesystem's own rename.
-    """
-    directory = os.path.dirname(path) or "."
-    storage.makedirs(directory)
-    # A unique name beside the target (mkstemp works on local disks only).
-    temporary = f"{path}.{uuid.uuid4().hex}.tmp"
-    try:
-        with storage.open_file(temporary, "w") as f:
-            f.write(json.dumps(value))
-        storage.replace(temporary, path)
-    except BaseException:
-        if storage.exists(temporary):
-            storage.remove(temporary)
-        raise
-
-
-def read_json(path, default=None):
-    """The JSON in `path`, or `default` ({}) when there is no such file."""
-    if not storage.exists(path):
-        return {} if default is None else default
-    with storage.open_file(path) as f:
-        return json.loads(f.read())
 
 
 def values_key(values):
@@ -287,14 +168,20 @@ class HillClimbingOracle(keras_tuner.Oracle):
         for trial_id, trial in list(self.trials.items()):
             if trial_id in keep or trial.status in (RUNNING, IDLE):
                 continue
-            trial_dir = os.path.join(self._project_dir, f"trial_{trial_id}")
+            trial_dir = self._trial_dir(trial_id)
             for path in storage.glob(os.path.join(trial_dir, "checkpoint*")):
                 storage.remove(path)
 
-    def trial_info(self, trial_id):
-        return read_json(
-            os.path.join(self._project_dir, f"trial_{trial_id}", TRIAL_INFO_FILE)
+    def _trial_dir(self, trial_id):
+        # Not keras-tuner's `_get_trial_dir`: that one creates it.
+        return os.path.join(
+            kt_adapter.project_dir(self), f"trial_{trial_id}"
         )
+
+    def trial_info(self, trial_id):
+        """What `SearchTuner.run_trial` recorded for a trial ({} if it
+        never ran): read here for the progress log."""
+        return trial_info_lib.read(self._trial_dir(trial_id))
 
     def _log_progress(self, trial):
         """`trial 3/10  score 0.871 (best 0.884)  42 s  ETA 5 min  mutated:
@@ -312,7 +199,7 @@ class HillClimbingOracle(keras_tuner.Oracle):
         message = self.trial_info(trial.trial_id).get("message", "")
         LOGGER.info(
             "trial %d/%d  score %s (best %s)  %.0f s  ETA %s  %s%s",
-            int(trial.trial_id) + 1,
+            trial_info_lib.number(trial.trial_id),
             self.max_trials,
             "failed" if trial.score is None else f"{trial.score:.4g}",
             f"{best.score:.4g}" if best else "-",
@@ -422,11 +309,15 @@ class HillClimbingOracle(keras_tuner.Oracle):
         for misses in range(max_misses):
             level = misses // self.misses_per_widening
             if not best or not tree or level >= len(sizes):
-                picked, members = WHOLE_MODEL, None
+                picked, members = mutation.WHOLE_MODEL, None
             else:
-                picked = pick_submodule(tree, rng, min_size=sizes[level])
+                picked = mutation.pick_submodule(
+                    tree, rng, min_size=sizes[level]
+                )
                 members = set(tree[picked])
-            values = self._resample(base, members, rng)
+            values = mutation.resample(
+                self.hyperparameters, base, members, rng
+            )
             if fallback is None and values_key(values) in self._seen:
                 fallback = values
             if self._acceptable(values):
@@ -488,36 +379,9 @@ class HillClimbingOracle(keras_tuner.Oracle):
         names = [
             hp.name
             for hp in hps.space
-            if hps.is_active(hp) and is_tunable(hp)
+            if hps.is_active(hp) and mutation.is_tunable(hp)
         ]
-        return submodule_tree(names)
-
-    def _resample(self, base, members, rng):
-        """Copies `base`, resampling the hyperparameters in `members`
-        (None: all).
-
-        Hyperparameters the resampling activates (say, the layers of a
-        newly chosen block type) are sampled as part of the same mutation.
-        """
-        base_hps = self.hyperparameters.copy()
-        base_hps.values = dict(base)
-        hps = self.hyperparameters.copy()
-        hps.values = {}
-        for hp in hps.space:
-            if not hps.is_active(hp):
-                continue
-            kept = (
-                members is not None
-                and hp.name not in members
-                and hp.name in base
-                and base_hps.is_active(hp)
-            )
-            if kept:
-                hps.values[hp.name] = base[hp.name]
-            else:
-                seed = int(rng.integers(2**31))
-                hps.values[hp.name] = hp.random_sample(seed)
-        return hps.values
+        return mutation.submodule_tree(names)
 
     def get_state(self):
         state = super().get_state()
@@ -558,11 +422,17 @@ class HillClimbingOracle(keras_tuner.Oracle):
     # Atomic writes: a node killed mid-write leaves the previous state, which
     # a resumed search can trust.
     def save(self):
-        write_json_atomically(self._get_oracle_fname(), self.get_state())
+        storage.write_json_atomically(
+            kt_adapter.oracle_state_path(self), self.get_state()
+        )
 
+    # keras-tuner's private hook (kt_adapter.SAVE_TRIAL_HOOK): it calls
+    # this to write a trial's trial.json.
     def _save_trial(self, trial):
-        path = os.path.join(self._get_trial_dir(trial.trial_id), "trial.json")
-        write_json_atomically(path, trial.get_state())
+        trial_dir = kt_adapter.oracle_trial_dir(self, trial.trial_id)
+        storage.write_json_atomically(
+            os.path.join(trial_dir, "trial.json"), trial.get_state()
+        )
 
 
 def _first_line(error):

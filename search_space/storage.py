@@ -12,8 +12,10 @@ own `backend.io` makes the same choice.
 """
 
 import glob as local_glob
+import json
 import os
 import shutil
+import uuid
 
 _GFILE = []  # [tf.io.gfile or None], filled on first use
 
@@ -103,3 +105,37 @@ def replace(source, destination):
         gfile.rename(source, destination, overwrite=True)
     else:
         os.replace(_local(source), _local(destination))
+
+
+def write_text_atomically(path, text):
+    """Writes the string `text` to `path` so that a reader never sees half a
+    file: a temporary file in the same directory, then a rename over `path`.
+
+    `path` is a local path or any URL the filesystems above handle
+    (`gs://...`); its parent directory is created when missing.
+    """
+    directory = os.path.dirname(path) or "."
+    makedirs(directory)
+    # A unique name beside the target (mkstemp works on local disks only).
+    temporary = f"{path}.{uuid.uuid4().hex}.tmp"
+    try:
+        with open_file(temporary, "w") as f:
+            f.write(text)
+        replace(temporary, path)
+    except BaseException:
+        if exists(temporary):
+            remove(temporary)
+        raise
+
+
+def write_json_atomically(path, value):
+    """Writes `value` as JSON with `write_text_atomically`."""
+    write_text_atomically(path, json.dumps(value))
+
+
+def read_json(path, default=None):
+    """The JSON in `path`, or `default` ({}) when there is no such file."""
+    if not exists(path):
+        return {} if default is None else default
+    with open_file(path) as f:
+        return json.loads(f.read())

@@ -17,12 +17,12 @@ import time
 import keras
 import keras_tuner
 
-from search_space import oracle as oracle_lib
+from search_space import keras_tuner_adapter as kt_adapter
 from search_space import storage
+from search_space import trial_info as trial_info_lib
 from search_space.oracle import HillClimbingOracle
 
 LOGGER = logging.getLogger(__name__)
-TRIAL_INFO_FILE = oracle_lib.TRIAL_INFO_FILE
 ATTEMPTS_FILE = "trial_attempts.log"
 # While a parallel worker waits for the trials its next mutation depends on.
 IDLE_POLL_SECONDS = 0.5
@@ -103,11 +103,11 @@ class _BestEpochWeights(keras.callbacks.Callback):
     `write` saves them once, when the trial's training ends.
 
     keras-tuner's own `SaveBestEpoch` writes the whole weights file at every
-    improving epoch: about 90 ms each for a model with 30 inputs, a fifth of
-    a 10-trial breast_cancer search. The file is the same (weights and
-    optimizer state, Keras's `.weights.h5`), so a warm-started final fit or
-    `load_model` reads it as before. Like keras-tuner, a trial whose
-    objective never improved (NaN throughout) writes no checkpoint.
+    improving epoch, slow next to a small model's epochs. The file is the
+    same (weights and optimizer state, Keras's `.weights.h5`), so a
+    warm-started final fit or `load_model` reads it as before. Like
+    keras-tuner, a trial whose objective never improved (NaN throughout)
+    writes no checkpoint.
     """
 
     def __init__(self, objective):
@@ -148,9 +148,11 @@ class SearchTuner(keras_tuner.Tuner):
     """Tuner over an `AutoModel` with a `HillClimbingOracle`.
 
     Each trial seeds Keras (Python, NumPy and backend RNGs) with
-    `oracle.seed + trial number`, and stops early when the objective stops
-    improving. Configurations over `max_model_size` parameters are skipped by
-    the oracle before they use a trial.
+    `(oracle.seed + trial_id) % 2**31`, the trial id being keras-tuner's
+    0-based one (also on the retry after an out-of-memory error), and stops
+    early when the objective stops improving. Configurations over
+    `max_model_size` parameters are skipped by the oracle before they use a
+    trial.
 
     Args:
         hypermodel: An `AutoModel` (any `HyperModel` works; its
@@ -160,7 +162,8 @@ class SearchTuner(keras_tuner.Tuner):
             `max_model_size`.
         objective: Metric to optimise, e.g. "val_loss" or "val_accuracy".
         max_trials: Trial budget.
-        time_limit: Seconds; no trial starts after it.
+        time_limit: Seconds for the whole search; no trial starts that
+            the longest finished one says cannot end in time.
         seed: Search seed.
         max_model_size: Largest parameter count to train.
         patience: Epochs without improvement before early stopping; None
@@ -216,8 +219,8 @@ class SearchTuner(keras_tuner.Tuner):
         """Number of parameters of the model built from `values`."""
         hp = self.oracle.get_space()
         hp.values = dict(values)
-        # Keras's state is reset, but without its full garbage collection
-        # (~0.2 s): the trial that follows runs one (`_fit_once`).
+        # Keras's state is reset, but without its full garbage collection:
+        # the trial that follows runs one (`_fit_once`).
         keras.backend.clear_session(free_memory=False)
         return self.hypermodel.build(hp).count_params()
 
@@ -286,13 +289,13 @@ class SearchTuner(keras_tuner.Tuner):
             raise keras_tuner.errors.FailedTrialError(info["message"]) from error
         finally:
             info["seconds"] = round(time.monotonic() - started, 3)
-            self._write_trial_info(trial, info)
+            trial_info_lib.write(self.get_trial_dir(trial.trial_id), info)
         return results
 
     def _fit_once(self, trial, info, args, kwargs, batch_size):
         # A fresh graph and freed memory for every attempt (clear_session
-        # runs gc.collect itself; a second full collection cost ~0.3 s a
-        # trial).
+        # runs gc.collect itself; a second full collection would only cost
+        # time).
         keras.backend.clear_session()
         keras.utils.set_random_seed(self.trial_seed(trial))
         recorder = _TrialRecorder(
@@ -342,7 +345,7 @@ class SearchTuner(keras_tuner.Tuner):
         callbacks = copy.deepcopy(list(kwargs.pop("callbacks", None) or []))
         # keras-tuner's per-trial TensorBoard directory and HParams record
         # (the #hparams table of README's TensorBoard section).
-        self._configure_tensorboard_dir(callbacks, trial)
+        kt_adapter.configure_tensorboard(self, callbacks, trial)
         best_epoch = _BestEpochWeights(self.oracle.objective)
         callbacks.append(best_epoch)
         hp = trial.hyperparameters
@@ -350,7 +353,7 @@ class SearchTuner(keras_tuner.Tuner):
         results = self.hypermodel.fit(
             hp, model, *args, callbacks=callbacks, **kwargs
         )
-        best_epoch.write(self._get_checkpoint_fname(trial.trial_id))
+        best_epoch.write(kt_adapter.checkpoint_path(self, trial.trial_id))
         return results
 
     def _searched_batch_size(self, trial):
@@ -380,21 +383,15 @@ class SearchTuner(keras_tuner.Tuner):
                     counts[trial_id] = counts.get(trial_id, 0) + 1
         return counts
 
-    def _write_trial_info(self, trial, info):
-        path = os.path.join(self.get_trial_dir(trial.trial_id), TRIAL_INFO_FILE)
-        oracle_lib.write_json_atomically(path, info)
-
     def checkpoint_path(self, trial_id):
         """Where the trial's best-epoch weights are (keras-tuner's file),
         or None once pruned (`keep_best_checkpoints`)."""
-        path = self._get_checkpoint_fname(trial_id)
+        path = kt_adapter.checkpoint_path(self, trial_id)
         return path if storage.exists(path) else None
 
     def trial_info(self, trial_id):
         """What `run_trial` recorded for a trial ({} if it never ran)."""
-        return oracle_lib.read_json(
-            os.path.join(self.get_trial_dir(trial_id), TRIAL_INFO_FILE)
-        )
+        return trial_info_lib.read(self.get_trial_dir(trial_id))
 
 
 def _short(error):

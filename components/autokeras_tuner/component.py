@@ -4,6 +4,7 @@ import json
 
 from tfx.dsl.components.base import base_component
 from tfx.dsl.components.base import executor_spec
+from tfx.orchestration import data_types
 from tfx import types
 from tfx.types import standard_artifacts
 
@@ -42,6 +43,7 @@ class AutoKerasTuner(base_component.BaseComponent):
         max_model_size=0,
         history_dir=None,
         scope=None,
+        warm_start=None,
     ):
         """Constructs the component.
 
@@ -65,14 +67,23 @@ class AutoKerasTuner(base_component.BaseComponent):
             history_dir, scope: the pipeline's run history
                 (`components/run_history`), where an interrupted search is
                 kept for the next attempt or run; None: beside the outputs.
+            warm_start: 0 makes the search ignore `warmup`; None (the
+                property stays unset) or 1 uses it.
+
+        `max_trials`, `time_limit_seconds`, `epochs`, `seed` and
+        `warm_start` may be run-time parameters of the pipeline
+        (`RuntimeParameter`s with ptype int, as Kubeflow runs take them);
+        their defaults are checked here, and the orchestrator checks the
+        type of what a run sets.
         """
         if isinstance(transform_config, dict):
             transform_config = feature_kinds.TransformConfig.from_dict(
                 transform_config
             )
-        if max_trials < 1:
+        if _default(max_trials) < 1:
             raise ValueError(
-                f"max_trials must be at least 1; received {max_trials}."
+                f"max_trials must be at least 1; received "
+                f"{_default(max_trials)}."
             )
         if num_parallel_trials < 1 or keep_best_checkpoints < 1:
             raise ValueError(
@@ -80,11 +91,19 @@ class AutoKerasTuner(base_component.BaseComponent):
                 f"least 1; received {num_parallel_trials} and "
                 f"{keep_best_checkpoints}."
             )
-        if time_limit_seconds < 0 or epochs < 1:
+        if _default(time_limit_seconds) < 0 or _default(epochs) < 1:
             raise ValueError(
                 "time_limit_seconds must be >= 0 and epochs >= 1; received "
-                f"{time_limit_seconds} and {epochs}."
+                f"{_default(time_limit_seconds)} and {_default(epochs)}."
             )
+        if _default(warm_start) not in (None, 0, 1):
+            raise ValueError(
+                f"warm_start must be 0 or 1; received {_default(warm_start)}."
+            )
+        # Unset, not None, when not given: what earlier pipelines stored.
+        optional = {} if warm_start is None else {
+            spec.WARM_START_KEY: warm_start
+        }
         component_spec = spec.AutoKerasTunerSpec(
             examples=examples,
             transform_graph=transform_graph,
@@ -106,5 +125,13 @@ class AutoKerasTuner(base_component.BaseComponent):
             tuner_results=types.Channel(type=standard_artifacts.TunerResults),
             report_html=types.Channel(type=report_artifacts.HTML),
             report_markdown=types.Channel(type=report_artifacts.Markdown),
+            **optional,
         )
         super().__init__(spec=component_spec)
+
+
+def _default(value):
+    """A run-time parameter's default, or the value itself."""
+    if isinstance(value, data_types.RuntimeParameter):
+        return value.default
+    return value

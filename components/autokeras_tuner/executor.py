@@ -1,22 +1,19 @@
-"""The AutoKerasTuner executor: a thin `Do()` over `components.autokeras_tuner.search`."""
+"""The AutoKerasTuner executor: artifacts and properties in, one call to
+`components.autokeras_tuner.run.run` with plain URIs and objects."""
 
 import json
-import logging
 import os
 
 import tensorflow as tf
-import tensorflow_transform as tft
 from tfx.dsl.components.base import base_executor
-from tfx.dsl.io import fileio
 from tfx.types import artifact_utils
 
 from components.util import feature_kinds
 from components.autokeras_tuner import resume
+from components.autokeras_tuner import run
 from components.run_history import records
 from components.autokeras_tuner import search
 from components.autokeras_tuner import spec
-
-LOGGER = logging.getLogger(__name__)
 
 
 def settings_from(exec_properties):
@@ -65,77 +62,51 @@ def _report_uris(output_dict):
     )
 
 
+def _warmup_uris(input_dict, exec_properties):
+    """The URIs of the `warmup` input; none when the run turns it off."""
+    # The warm-start switch is a run-time parameter on Kubeflow: the
+    # resolved input is ignored when a run turns it off.
+    if exec_properties.get(spec.WARM_START_KEY) == 0:
+        return []
+    return [artifact.uri for artifact in input_dict.get(spec.WARMUP_KEY) or []]
+
+
+def _columns(input_dict):
+    """The column table Transform ran with (stored with its graph), the
+    one the search's inputs were described by."""
+    import tensorflow_transform as tft
+
+    return feature_kinds.read_transform_column_table(tft.TFTransformOutput(
+        artifact_utils.get_single_uri(input_dict[spec.TRANSFORM_GRAPH_KEY])
+    ))
+
+
 class Executor(base_executor.BaseExecutor):
     """Runs (or resumes) the search; writes the best hyperparameters, every
     trial, TensorBoard logs and the search report."""
 
     def Do(self, input_dict, output_dict, exec_properties):
         allow_gpu_memory_growth()
-        config = feature_kinds.TransformConfig.from_dict(
-            json.loads(exec_properties[spec.CUSTOM_CONFIG_KEY])
-        )
-        settings = settings_from(exec_properties)
-        results_uri = artifact_utils.get_single_uri(
-            output_dict[spec.TUNER_RESULTS_KEY]
-        )
-        target = search.search_target(config)
-        warm_start = []
-        # The warm-start switch is a run-time parameter on Kubeflow: the
-        # resolved input is ignored when a run turns it off.
-        use_warmup = exec_properties.get(spec.WARM_START_KEY)
-        warmup = input_dict.get(spec.WARMUP_KEY) if use_warmup != 0 else []
-        for artifact in warmup or []:
-            # Empty on a first run (components/run_history).
-            if not fileio.exists(os.path.join(
-                    artifact.uri, search.SEARCH_RESULTS_FILE)):
-                continue
-            warm_start = search.read_warm_start(artifact.uri, target=target)
-            LOGGER.info(
-                "Warm start: %d configurations from %s",
-                len(warm_start), artifact.uri,
-            )
-        transform_graph_uri = artifact_utils.get_single_uri(
-            input_dict[spec.TRANSFORM_GRAPH_KEY]
-        )
-        # A retried pod without its local state, a rerun after a kill, a
-        # new run after a failed one: continue the unfinished search of the
-        # same inputs from its durable copy.
-        saved = resume.saved_state_dir(
-            results_uri,
-            resume.fingerprint(input_dict, exec_properties),
-            _history_folder(exec_properties),
-        )
-        resume.continue_interrupted(results_uri, saved, search.STATE_DIRS)
-        tuner = search.run_search(
+        run.run(
             examples_uri=artifact_utils.get_single_uri(
                 input_dict[spec.EXAMPLES_KEY]
             ),
-            tft_output=tft.TFTransformOutput(transform_graph_uri),
-            config=config,
-            settings=settings,
-            # Under the output, not a temporary directory: the search's
-            # state survives with the artifact, and a re-run resumes it.
-            results_uri=results_uri,
-            transform_graph_uri=transform_graph_uri,
-            warm_start=warm_start,
-            on_trial_saved=lambda trial: resume.save_progress(
-                results_uri, saved, search.STATE_DIRS
+            transform_graph_uri=artifact_utils.get_single_uri(
+                input_dict[spec.TRANSFORM_GRAPH_KEY]
             ),
-        )
-        columns = (
-            feature_kinds.read_column_table_of(input_dict[spec.SCHEMA_KEY])
-            if input_dict.get(spec.SCHEMA_KEY)
-            else []
-        )
-        search.write_results(
-            tuner, settings, results_uri, columns, target=target,
-            report_uris=_report_uris(output_dict),
-        )
-        search.write_best_hyperparameters(
-            tuner,
-            artifact_utils.get_single_uri(
+            config=feature_kinds.TransformConfig.from_dict(
+                json.loads(exec_properties[spec.CUSTOM_CONFIG_KEY])
+            ),
+            settings=settings_from(exec_properties),
+            results_uri=artifact_utils.get_single_uri(
+                output_dict[spec.TUNER_RESULTS_KEY]
+            ),
+            best_hyperparameters_uri=artifact_utils.get_single_uri(
                 output_dict[spec.BEST_HYPERPARAMETERS_KEY]
             ),
-            settings,
+            fingerprint=resume.fingerprint(input_dict, exec_properties),
+            warmup_uris=_warmup_uris(input_dict, exec_properties),
+            columns=_columns(input_dict),
+            history_folder=_history_folder(exec_properties),
+            report_uris=_report_uris(output_dict),
         )
-        resume.finished(saved)

@@ -36,13 +36,11 @@ def _serve(oracle):
     # 20 s sleeps) until every worker has ended, so it could neither pick a
     # free port nor notice a dead worker; `_wait` below needs both.
     import grpc
-    from keras_tuner.src import protos
-    from keras_tuner.src.distribute import oracle_chief
+
+    from search_space import keras_tuner_adapter
 
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-    protos.get_service_grpc().add_OracleServicer_to_server(
-        oracle_chief.OracleServicer(oracle), server
-    )
+    keras_tuner_adapter.add_oracle_servicer(server, oracle)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     return server, port

@@ -5,9 +5,9 @@ lives under the tuner's `tuner_results` output while it runs. That is not
 enough on its own: a new execution (a local rerun after a kill, a new
 Kubeflow run after a failed one) gets a new output URI, and on a
 `minio://` pipeline root the output is a folder of the pod that KFP
-uploads only after success, so a retried pod starts without it. So the
-executor keeps a durable copy of the state, saved as each trial starts and
-ends (`save_progress`), under a folder named by the search's fingerprint:
+uploads only after success, so a retried pod starts without it. So each
+execution (`run.run`) keeps a durable copy of the state, saved as each
+trial starts and ends (`save_progress`), under a folder named by the search's fingerprint:
 in the pipeline's run history (`<history_dir>/<scope>/searches/<digest>/`)
 when the pipeline has one, else beside the outputs (`.resume/<digest>/`).
 An execution whose own output holds no state yet copies that state in and
@@ -37,9 +37,11 @@ import posixpath
 from google.protobuf import text_format
 from tensorflow_metadata.proto.v0 import schema_pb2
 from tfx.dsl.io import fileio
+from tfx.utils import io_utils
 
 from components.util import feature_kinds
 from components.autokeras_tuner import spec
+from search_space import storage
 
 LOGGER = logging.getLogger(__name__)
 RESUME_DIR = ".resume"
@@ -115,10 +117,16 @@ def _content(uri, skip=()):
     return digest.hexdigest()
 
 
+# Column-table fields that describe the data rather than decide anything.
+MOMENTS = ("mean", "std")
+
+
 def _canonical_schema(data):
     """A Schema's bytes with its features (and the column table) in name
     order: SchemaGen lists them in the statistics' order, which changes
-    from run to run."""
+    from run to run. The label's moments are left out of the table: they
+    are StatisticsGen's float sums, whose last bits may follow Beam's order,
+    and the rows they come from are in the fingerprint already."""
     schema = text_format.Parse(data.decode("utf-8"), schema_pb2.Schema())
     for field in (schema.feature, schema.sparse_feature):
         ordered = sorted(field, key=lambda f: f.name)
@@ -131,7 +139,11 @@ def _canonical_schema(data):
     del schema.annotation.tag[:]
     for tag in tags:
         if tag.startswith(feature_kinds.COLUMN_TABLE_TAG):
-            table = json.loads(tag[len(feature_kinds.COLUMN_TABLE_TAG):])
+            table = [
+                {k: v for k, v in column.items() if k not in MOMENTS}
+                for column in json.loads(
+                    tag[len(feature_kinds.COLUMN_TABLE_TAG):])
+            ]
             tag = feature_kinds.COLUMN_TABLE_TAG + json.dumps(
                 sorted(table, key=lambda c: c["name"]), sort_keys=True
             )
@@ -207,7 +219,8 @@ def continue_interrupted(results_uri, saved, state_dirs):
     for name in state_dirs:
         source = _join(saved, name)
         if fileio.exists(source):
-            _copy_tree(source, _join(results_uri, name))
+            # Into a directory that does not exist yet (`_has_state`).
+            io_utils.copy_dir(source, _join(results_uri, name))
     LOGGER.info(
         "Continuing the interrupted search saved in %s (same inputs and "
         "parameters).", saved,
@@ -221,7 +234,7 @@ def save_progress(results_uri, saved, state_dirs):
     for name in state_dirs:
         source = _join(results_uri, name)
         if fileio.exists(source):
-            _copy_tree(source, _join(saved, name), changed_only=True)
+            _sync_tree(source, _join(saved, name))
 
 
 def finished(saved):
@@ -230,7 +243,14 @@ def finished(saved):
         fileio.rmtree(saved)
 
 
-def _copy_tree(source, destination, changed_only=False):
+def _sync_tree(source, destination):
+    """Brings `destination` up to `source`, file by file: JSON files always
+    (`ALWAYS_COPIED_SUFFIXES`, each written atomically, so the copy never
+    holds half a record), other files when new or of another size.
+
+    Not `io_utils.copy_dir`: it deletes `destination` first, so a kill
+    while it copies would lose the durable copy, and it copies everything
+    after every trial."""
     for directory, _, files in fileio.walk(source):
         directory = directory.decode() if isinstance(directory, bytes) else (
             directory
@@ -243,9 +263,11 @@ def _copy_tree(source, destination, changed_only=False):
             source_file, target_file = (
                 _join(directory, name), _join(target, name)
             )
-            if changed_only and not name.endswith(ALWAYS_COPIED_SUFFIXES) \
-                    and fileio.exists(target_file) \
-                    and fileio.stat(target_file).length == fileio.stat(
-                        source_file).length:
+            if name.endswith(ALWAYS_COPIED_SUFFIXES):
+                with fileio.open(source_file) as f:
+                    storage.write_text_atomically(target_file, f.read())
+                continue
+            if fileio.exists(target_file) and fileio.stat(
+                    target_file).length == fileio.stat(source_file).length:
                 continue
             fileio.copy(source_file, target_file, overwrite=True)

@@ -22,9 +22,11 @@ from tfx.utils import io_utils
 from components.util import transformed_data as data
 from components.autokeras_tuner import parallel
 from components.autokeras_tuner.report import page as report
+from components.autokeras_tuner.report import results as report_results
 from components.autokeras_tuner import spec
 from search_space import assemble
 from search_space import oracle as oracle_lib
+from search_space import storage
 from search_space import tuner as tuner_lib
 
 LOGGER = logging.getLogger(__name__)
@@ -203,7 +205,7 @@ def read_warm_start(
     """The best configurations of an earlier run's tuner_results, best
     first ([] when it has none, or when `target` is given and the results
     were searched for another one, or do not say for which)."""
-    record = oracle_lib.read_json(os.path.join(results_uri, SEARCH_RESULTS_FILE))
+    record = storage.read_json(os.path.join(results_uri, SEARCH_RESULTS_FILE))
     if target is not None and record.get("target") != target:
         LOGGER.info(
             "Warm start skipped: %s was searched for %s, this search is for "
@@ -242,7 +244,8 @@ def write_best_hyperparameters(tuner, output_uri, settings=None):
     config[spec.FINAL_FIT_KEY] = _final_fit_recipe(tuner, best)
     if settings is not None:
         config[spec.RUN_PARAMETERS_KEY] = {
-            "epochs": settings.epochs, "seed": settings.seed,
+            spec.RUN_EPOCHS_KEY: settings.epochs,
+            spec.RUN_SEED_KEY: settings.seed,
         }
     # The next best trials, for the Trainer's ensemble (`ensemble` option).
     config[spec.ENSEMBLE_CANDIDATES_KEY] = [
@@ -261,7 +264,7 @@ def write_best_hyperparameters(tuner, output_uri, settings=None):
 def _final_fit_recipe(tuner, trial):
     info = tuner.trial_info(trial.trial_id)
     return {
-        "trial_number": trial_number(trial.trial_id),
+        "trial_number": report_results.trial_number(trial.trial_id),
         "seed": tuner.trial_seed(trial),
         "batch_size": info.get("batch_size"),
         "best_epoch": info.get("best_epoch") or info.get("epochs"),
@@ -285,7 +288,7 @@ def search_results(tuner, settings):
             {
                 "trial_id": trial_id,
                 # What people read: 1-based, as the live `trial 3/10` lines.
-                "trial_number": trial_number(trial_id),
+                "trial_number": report_results.trial_number(trial_id),
                 "status": trial.status,
                 "score": trial.score if _finite(trial.score) else None,
                 "origin": oracle.trial_origins.get(trial_id, ""),
@@ -306,7 +309,9 @@ def search_results(tuner, settings):
             "direction": oracle.objective.direction,
         },
         "best_trial_id": best.trial_id if best else None,
-        "best_trial_number": trial_number(best.trial_id) if best else None,
+        "best_trial_number": (
+            report_results.trial_number(best.trial_id) if best else None
+        ),
         "budget": {
             "max_trials": settings.max_trials,
             "time_limit_seconds": settings.time_limit_seconds,
@@ -380,17 +385,12 @@ def write_results(
         os.path.join(results_uri, spec.TUNER_RESULTS_FILE),
         json.dumps(tfx_records, indent=1),
     )
-    oracle_lib.write_json_atomically(
+    storage.write_json_atomically(
         os.path.join(results_uri, SEARCH_RESULTS_FILE), results
     )
     html_uri, markdown_uri = report_uris
     report.write_report(results, results_uri, html_uri, markdown_uri)
     return results
-
-
-def trial_number(trial_id):
-    """keras-tuner's trial id ("0", "07") as the 1-based number people read."""
-    return int(trial_id) + 1
 
 
 def _finite(value):

@@ -43,8 +43,15 @@ ENSEMBLE_CANDIDATES_KEY = "ensemble_candidates"
 # sets them in its run form gets them in the Trainer too, whose
 # custom_config was fixed at compile time.
 RUN_PARAMETERS_KEY = "run_parameters"
+# Its keys.
+RUN_EPOCHS_KEY = "epochs"
+RUN_SEED_KEY = "seed"
 # The Trainer's custom_config option that makes it use them for its epochs.
 EPOCHS_FOLLOW_SEARCH_OPTION = "epochs_follow_search"
+# The most trials the Trainer can ensemble: best_hyperparameters.txt holds
+# the best trial and the next MAX_ENSEMBLE_SIZE - 1 as ENSEMBLE_CANDIDATES.
+# The Trainer trains `ensemble.DEFAULT_MAX_MEMBERS` of them unless its
+# `ensemble` option asks for more (up to this) or fewer.
 MAX_ENSEMBLE_SIZE = 4
 
 

@@ -2,10 +2,11 @@
 
 SchemaGen infers types and semantic domains (natural language, image) from
 StatisticsGen's statistics; it does not say whether an integer is a
-category or an ID. This component reads the statistics, SchemaGen's schema
-and (for integer columns only: TFDV counts distinct values for strings
-alone) the raw train split, decides every column's kind in
-`kind_inference`, logs the table, and writes a standard Schema artifact:
+category or an ID. `curate_examples` reads the statistics, SchemaGen's
+schema and (for integer columns only: TFDV counts distinct values for
+strings alone; and for image columns' sizes) the raw train split, has
+`kind_inference` decide every column's kind, and returns a standard Schema
+(FeatureKindsGen's output) with the table:
 
 - excluded columns are removed, so Transform never parses them and the
   serving signature does not ask for them;
@@ -18,22 +19,28 @@ alone) the raw train split, decides every column's kind in
 - image columns (TFDV's image domain) get the height, width and channels
   Transform resizes them to, from a scan of the train split
   (`components/feature_kinds_gen/image_shape.py`);
-- the whole table (raw name, safe key, kind, reason, image shape) is stored
-  as one annotation tag, read back with `feature_kinds.read_column_table`.
+- the whole table (raw name, safe key, kind, reason, image shape, a
+  label's task) is stored as one annotation tag, in its one encoding
+  (`feature_kinds.column_table_tag`); Transform, the tuner, the Trainer and
+  the report read it back with `feature_kinds.read_column_table`;
+- the raw rows' digest (`feature_kinds.DATA_DIGEST_TAG`) is another tag.
 """
 
 import dataclasses
+import json
 import os
 
 import tensorflow as tf
 from tensorflow_metadata.proto.v0 import schema_pb2
 from tensorflow_metadata.proto.v0 import statistics_pb2
 from tfx.dsl.io import fileio
+from tfx.types import artifact_utils
 from tfx_bsl.tfxio import tensor_representation_util
 
 from components.feature_kinds_gen import image_shape
 from components.feature_kinds_gen import kind_inference
 from components.util import feature_kinds
+from components.util import transformed_data
 
 # Rows of the train split read to count distinct integers.
 MAX_PROFILE_ROWS = 200_000
@@ -43,8 +50,6 @@ _DTYPES = {
     statistics_pb2.FeatureNameStatistics.STRING: "string",
     statistics_pb2.FeatureNameStatistics.BYTES: "string",
 }
-
-
 
 
 def _statistics(dataset, name):
@@ -79,11 +84,12 @@ def _profile(feature_stats, schema_feature, rows, int_distinct):
     )
 
 
-def count_int_distinct(examples_uri, names):
-    """Distinct values of the integer columns in the train split."""
+def count_int_distinct(train_uri, names):
+    """Distinct values of the integer columns in the train split (its
+    folder: `artifact_utils.get_split_uri(examples, "train")`)."""
     if not names:
         return {}
-    files = fileio.glob(os.path.join(examples_uri, "Split-train", "*"))
+    files = fileio.glob(os.path.join(train_uri, "*"))
     spec = {name: tf.io.VarLenFeature(tf.int64) for name in names}
     seen = {name: set() for name in names}
     dataset = (
@@ -113,6 +119,42 @@ def _check_overrides(config, names):
             )
 
 
+def curate_examples(schema, statistics, examples, config):
+    """(curated schema, decisions) of an Examples artifact: everything
+    FeatureKindsGen does between reading its inputs and writing its output.
+
+    Args:
+        schema: SchemaGen's Schema proto.
+        statistics: the train split's `DatasetFeatureStatistics`.
+        examples: the raw Examples artifact (a list of one).
+        config: the run's `feature_kinds.TransformConfig`.
+    """
+    train_uri = artifact_utils.get_split_uri(examples, "train")
+    int_names = [
+        f.name for f in schema.feature
+        if f.type == schema_pb2.INT and f.name not in config.label_names
+    ]
+    image_shapes = {
+        name: image_shape.scan_shapes(train_uri, name)
+        for name in {*image_columns(schema), *config.image_features}
+        if name not in config.label_names
+    }
+    curated, decisions = curate(
+        schema, statistics, config, count_int_distinct(train_uri, int_names),
+        image_shapes,
+    )
+    # Bit-identical rows from run to run, unlike Transform's outputs
+    # (its float analyzers sum in Beam's order): the tuner's resume
+    # fingerprint reads it through this schema.
+    curated.annotation.tag.append(
+        feature_kinds.DATA_DIGEST_TAG
+        + json.dumps(transformed_data.records_digest(
+            artifact_utils.get_single_uri(examples), canonical=True
+        ))
+    )
+    return curated, decisions
+
+
 def curate(schema, dataset, config, int_distinct, image_shapes=None):
     """(curated schema, decisions) from SchemaGen's schema and the train
     split's statistics.
@@ -140,7 +182,8 @@ def curate(schema, dataset, config, int_distinct, image_shapes=None):
             profiles.append(_profile(stats, feature, dataset.num_examples,
                                      int_distinct))
     decisions = [
-        _with_image_shape(d, image_shapes or {})
+        _with_label_moments(_with_image_shape(d, image_shapes or {}),
+                            dataset)
         for d in kind_inference.decide_kinds(profiles, config)
     ]
     kinds = {d.name: d.kind for d in decisions}
@@ -169,8 +212,8 @@ def _declare_optional_numbers_dense(schema, numeric_names):
     missing cells read as a marker value (`feature_kinds.MISSING_*`).
 
     Without this, tf.Transform reads a column that some rows lack as a
-    SparseTensor: at 64 such columns x 2k rows Transform took 13.3 s
-    against 8.2 s read dense (tests/benchmarks/bench_transform.py). The
+    SparseTensor, which is slower than reading it dense (measured by
+    tests/benchmarks/bench_transform.py, figures in README). The
     marker keeps "missing" distinguishable: `preprocessing` fills exactly
     those cells with the column mean. The representation lives in the
     schema Transform stores with its graph, so the serving signature's
@@ -221,6 +264,28 @@ def _with_image_shape(decision, image_shapes):
     )
     return dataclasses.replace(
         decision, image_shape=shape, reason=f"{decision.reason}, {reason}"
+    )
+
+
+def _with_label_moments(decision, dataset):
+    """A regression label with its mean and standard deviation from the
+    statistics, where they are those of the values Transform passes on.
+
+    Transform fills a missing label with 0, which the statistics do not
+    count; then the moments are left to be read from the transformed data.
+    """
+    if decision.task != feature_kinds.REGRESSION:
+        return decision
+    stats = _statistics(dataset, decision.name)
+    if stats is None or not stats.HasField("num_stats"):
+        return decision
+    numbers = stats.num_stats
+    common = numbers.common_stats
+    if (common.num_non_missing != dataset.num_examples
+            or common.min_num_values != 1 or common.max_num_values != 1):
+        return decision
+    return dataclasses.replace(
+        decision, mean=float(numbers.mean), std=float(numbers.std_dev)
     )
 
 

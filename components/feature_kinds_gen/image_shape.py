@@ -29,15 +29,16 @@ MAX_SCANNED = 5000
 _GRAY_MODES = {"1", "L", "LA", "I", "I;16", "F"}
 
 
-def scan_shapes(examples_uri, name, limit=MAX_SCANNED):
-    """(height, width, is_gray) of up to `limit` images of the train split.
+def scan_shapes(train_uri, name, limit=MAX_SCANNED):
+    """(height, width, is_gray) of up to `limit` images of the train split
+    (its folder: `artifact_utils.get_split_uri(examples, "train")`).
 
     Values that Pillow cannot read are left out (Transform's decode would
     fail on them later with TensorFlow's own message).
     """
     from PIL import Image
 
-    files = fileio.glob(os.path.join(examples_uri, "Split-train", "*"))
+    files = fileio.glob(os.path.join(train_uri, "*"))
     spec = {name: tf.io.VarLenFeature(tf.string)}
     dataset = (
         tf.data.TFRecordDataset(files, compression_type="GZIP")

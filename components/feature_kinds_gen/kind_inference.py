@@ -1,9 +1,15 @@
-"""What each raw column is, decided from its statistics: the one place.
+"""What each raw column is, decided from its statistics: where the kinds
+are decided, once.
 
 `decide_kinds` turns column profiles (built from TFDV's statistics, the
 inferred schema and a count of distinct integers) plus the user's overrides
-into one `ColumnDecision` per column. Transform encodes each column by its
-kind; the tuner and the report show the same table.
+into one `ColumnDecision` per column (a label's with its task): the column
+table. FeatureKindsGen stores it, encoded once, in the curated Schema
+(`feature_kinds.column_table_tag`); Transform encodes each column by its
+kind, and the tuner, the Trainer and the report read the same table back
+(`feature_kinds.read_column_table`). The one other decider is
+`feature_kinds.column_table_without_statistics`, for a Transform given
+SchemaGen's schema instead of the curated one.
 
 The rules, in order:
 1. the label is the label;
@@ -79,7 +85,11 @@ def decide_kinds(profiles, config):
         [p.name for p in profiles], config.label_names
     )
     return [
-        ColumnDecision(p.name, keys[p.name], *_kind_and_reason(p, config))
+        ColumnDecision(
+            p.name, keys[p.name], *_kind_and_reason(p, config),
+            task=(config.task_of(p.name) if p.name in config.label_names
+                  else None),
+        )
         for p in profiles
     ]
 

@@ -19,7 +19,6 @@ import re
 import time
 
 from components.autokeras_tuner import spec as tuner_spec
-from search_space import oracle as oracle_lib
 from search_space import storage
 
 SEARCH_RESULTS_FILE = tuner_spec.SEARCH_RESULTS_FILE
@@ -46,10 +45,10 @@ def _join(base, *parts):
 
 def write_search(folder, search_results, source_uri, run_id):
     """Records a finished search (its `search_results.json` content)."""
-    oracle_lib.write_json_atomically(
+    storage.write_json_atomically(
         _join(folder, SEARCH_RESULTS_FILE), search_results
     )
-    oracle_lib.write_json_atomically(_join(folder, SEARCH_RECORD), {
+    storage.write_json_atomically(_join(folder, SEARCH_RECORD), {
         "tuner_results_uri": source_uri,
         "run_id": run_id,
         "recorded_at": time.time(),
@@ -61,13 +60,13 @@ def read_search(folder):
     path = _join(folder, SEARCH_RESULTS_FILE)
     if not storage.exists(path):
         return None, None
-    return oracle_lib.read_json(path), oracle_lib.read_json(
+    return storage.read_json(path), storage.read_json(
         _join(folder, SEARCH_RECORD)
     )
 
 
 def write_push(folder, pushed_destination, columns, model_uri, run_id):
-    oracle_lib.write_json_atomically(_join(folder, PUSH_RECORD), {
+    storage.write_json_atomically(_join(folder, PUSH_RECORD), {
         "pushed_destination": pushed_destination,
         "columns": columns,
         "model_uri": model_uri,
@@ -78,7 +77,7 @@ def write_push(folder, pushed_destination, columns, model_uri, run_id):
 
 def read_push(folder):
     """The latest push record, or None."""
-    record = oracle_lib.read_json(_join(folder, PUSH_RECORD))
+    record = storage.read_json(_join(folder, PUSH_RECORD))
     return record or None
 
 

@@ -1,14 +1,16 @@
 """An ensemble of the best trials, served as one model when it helps.
 
 The Trainer trains the best trial's configuration and, when the search
-left more completed trials, the next best ones too (`MAX_ENSEMBLE_SIZE` in
-all, each the way its trial trained). An ensemble of the best k averages
-their outputs (class probabilities, or predictions in the label's units).
-k is chosen on the eval split by the search's own objective, `val_loss`
-(the heads' losses, summed with `multi_task_loss_weights` when there are
-several): the smallest k with the lowest loss, and k = 1 (the single best
-model) unless a larger k is strictly better. The Evaluator still judges the
-result on the test split, which neither the search nor this choice saw.
+left more completed trials, the next best ones too (`DEFAULT_MAX_MEMBERS`
+in all unless the `ENSEMBLE_OPTION` says otherwise; the tuner hands over
+at most `spec.MAX_ENSEMBLE_SIZE`), each the way its trial trained. An
+ensemble of the best k averages their outputs (class probabilities, or
+predictions in the label's units). k is chosen on the eval split by the
+search's own objective, `val_loss` (the heads' losses, summed with
+`multi_task_loss_weights` when there are several): the smallest k with the
+lowest loss, and k = 1 (the single best model) unless a larger k is
+strictly better. The Evaluator still judges the result on the test split,
+which neither the search nor this choice saw.
 
 Keras only (no TFX): the members are Keras 3 models taking a dict of
 transformed features.
@@ -21,6 +23,9 @@ from search_space.automodel import multi_task_loss_weights
 
 # custom_config key of the Trainer: the most members (1: no ensemble).
 ENSEMBLE_OPTION = "ensemble"
+# The most members when the option is unset. Not the tuner's
+# `spec.MAX_ENSEMBLE_SIZE`: that is the most trials it hands over, so the
+# largest `ENSEMBLE_OPTION` that still takes effect.
 DEFAULT_MAX_MEMBERS = 3
 
 

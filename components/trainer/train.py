@@ -1,14 +1,14 @@
 """The Trainer's `run_fn`: the best configuration, trained and exported.
 
-Used by the standard TFX Trainer (`run_fn="components.trainer.train.run_fn"`) with
-the AutoKerasTuner's `best_hyperparameters`: it rebuilds the searched model
-from the same input description the tuner used, trains it the way the best
-trial trained (its seed and batch size; `FINAL_FIT_MODES`: retrain on train
-early-stopped on eval, warm-start from the trial's checkpoint, or refit on
-train + eval for the trial's best epoch count), optionally beside the next
-best trials as an ensemble (`components/trainer/ensemble.py`, not with refit), and
-exports the serving model, a
-`.keras` file and optionally a TFLite file (`components/trainer/model_export.py`).
+Used by the standard TFX Trainer (`run_fn="components.trainer.train.run_fn"`)
+with the AutoKerasTuner's `best_hyperparameters`: `run_fn` reads `fn_args`,
+rebuilds the searched model from the same input description the tuner used,
+picks the trials to train (the best one, then the next best as ensemble
+candidates: `components/trainer/ensemble.py`, not with refit), trains each
+the way its trial trained (`components/trainer/final_fit.py`), serves the
+best one or the ensemble that beats it on eval, and exports the serving
+model, a `.keras` file and optionally a TFLite file
+(`components/trainer/model_export.py`).
 
 The examples are read through the Trainer's `fn_args.data_accessor`: its
 TFXIO `tf_dataset_factory` on `fn_args.train_files` / `eval_files` with the
@@ -21,11 +21,7 @@ without a data accessor falls back to that direct reader.
 """
 
 import logging
-import os
-import tempfile
 
-import keras
-import keras_tuner
 import tensorflow as tf
 import tensorflow_transform as tft
 from tensorflow_metadata.proto.v0 import schema_pb2
@@ -34,37 +30,14 @@ from tfx_bsl.public import tfxio
 
 from components.util import transformed_data as data
 from components.trainer import ensemble
-from components.trainer import epoch_log
+from components.trainer import final_fit
 from components.util import feature_kinds
 from components.trainer import model_export
 from components.autokeras_tuner import spec
 from search_space import assemble
-from search_space import automodel
 
 # Its lines reach the console (pipelines/progress.py).
 LOGGER = logging.getLogger(__name__)
-DEFAULT_EPOCHS = 10
-EARLY_STOPPING_PATIENCE = 3
-# How the final model is trained (custom_config key and values):
-# - "retrain": on train only, early-stopped on eval (best weights kept):
-#   with the best trial's seed and batch size, the trial itself, trained
-#   up to the Trainer's epoch budget.
-# - "warm": the best trial's best-epoch weights (its checkpoint in the
-#   tuner's results), trained on from there on train, early-stopped on
-#   eval; the checkpoint's own weights are kept unless an epoch beats their
-#   eval loss. A candidate without a checkpoint is retrained.
-# - "refit": on train + eval together for the best trial's best epoch count
-#   (AutoKeras refits on all data); nothing is held out, so no early
-#   stopping: the count comes from the search.
-# All use the best trial's seed and effective batch size. Measured with
-# tests/benchmarks/bench_final_fit.py (README, "Three splits, and how the
-# final model trains"): retrain scored highest or tied on 5 of 6 tables.
-FINAL_FIT_OPTION = "final_fit"
-REFIT = "refit"
-RETRAIN = "retrain"
-WARM = "warm"
-FINAL_FIT_MODES = (REFIT, RETRAIN, WARM)
-DEFAULT_FINAL_FIT = RETRAIN
 
 
 def _files(patterns):
@@ -114,18 +87,15 @@ def _project(schema, columns):
     return projected
 
 
-def _concatenated(first, second):
-    if first is None or second is None:
-        return None
-    return lambda columns=None: first(columns).concatenate(second(columns))
-
-
 def run_fn(fn_args):
     """TFX Trainer entry point.
 
-    `fn_args.custom_config` carries the TransformConfig fields plus `epochs`,
-    `seed` and `tflite` (also write a TFLite file); `fn_args.hyperparameters`
-    is the tuner's best configuration.
+    `fn_args.custom_config` carries the TransformConfig fields plus the
+    Trainer's options: `final_fit.EPOCHS_OPTION`, `SEED_OPTION` and
+    `FINAL_FIT_OPTION`, `ensemble.ENSEMBLE_OPTION`,
+    `model_export.TFLITE_OPTION` (also write a TFLite file) and
+    `spec.EPOCHS_FOLLOW_SEARCH_OPTION`; `fn_args.hyperparameters` is the
+    tuner's best configuration.
     """
     custom_config = fn_args.custom_config or {}
     config = feature_kinds.TransformConfig.from_dict(custom_config)
@@ -147,24 +117,47 @@ def run_fn(fn_args):
         tft_output, config, train_files, batches=train_batches
     )
     hypermodel = assemble.default_hypermodel(features, labels)
-    mode = custom_config.get(FINAL_FIT_OPTION, DEFAULT_FINAL_FIT)
-    max_members = int(custom_config.get(
-        ensemble.ENSEMBLE_OPTION, ensemble.DEFAULT_MAX_MEMBERS
-    ))
-    # The best trial first, then the next best (the ensemble's candidates).
-    trials = [(fn_args.hyperparameters,
-               fn_args.hyperparameters.get(spec.FINAL_FIT_KEY))]
-    if mode != REFIT and max_members > 1:
-        trials += [
-            (c["hyperparameters"], c.get(spec.FINAL_FIT_KEY))
-            for c in fn_args.hyperparameters.get(
-                spec.ENSEMBLE_CANDIDATES_KEY) or ()
-        ][:max_members - 1]
-    splits = _final_fit_data(
+    mode = final_fit.mode_of(custom_config)
+    trials = _candidates(
+        fn_args.hyperparameters, mode, _max_members(custom_config)
+    )
+    splits = final_fit.fit_data(
         mode, train_files, _files(fn_args.eval_files), tft_output, config,
         train_batches, eval_batches,
     )
-    max_epochs = final_epochs(custom_config, fn_args.hyperparameters)
+    members = _train_candidates(
+        hypermodel, trials, splits, mode,
+        final_fit.final_epochs(custom_config, fn_args.hyperparameters),
+        custom_config,
+    )
+    model = _chosen_model(hypermodel, members, splits)
+    _export(model, tft_output, config, custom_config,
+            fn_args.serving_model_dir)
+
+
+def _max_members(custom_config):
+    """The most trials to train for an ensemble (1: the best only)."""
+    return int(custom_config.get(
+        ensemble.ENSEMBLE_OPTION, ensemble.DEFAULT_MAX_MEMBERS
+    ))
+
+
+def _candidates(hyperparameters, mode, max_members):
+    """[(hyperparameters, final_fit recipe or None)] to train: the best
+    trial first, then the next best (the ensemble's candidates), none of
+    those with refit."""
+    trials = [(hyperparameters, hyperparameters.get(spec.FINAL_FIT_KEY))]
+    if mode != final_fit.REFIT and max_members > 1:
+        trials += [
+            (c["hyperparameters"], c.get(spec.FINAL_FIT_KEY))
+            for c in hyperparameters.get(spec.ENSEMBLE_CANDIDATES_KEY) or ()
+        ][:max_members - 1]
+    return trials
+
+
+def _train_candidates(hypermodel, trials, splits, mode, max_epochs,
+                      custom_config):
+    """The trained model of each candidate, in the same order."""
     members = []
     for number, (hyperparameters, recipe) in enumerate(trials, start=1):
         if len(trials) > 1:
@@ -172,113 +165,28 @@ def run_fn(fn_args):
                 "ensemble candidate %d of %d: trial %s", number, len(trials),
                 (recipe or {}).get("trial_number", "?"),
             )
-        members.append(_train_member(
+        members.append(final_fit.train_member(
             hypermodel, hyperparameters, dict(recipe or {}), splits, mode,
             max_epochs, custom_config,
         ))
-    model = _chosen_model(hypermodel, members, splits)
+    return members
 
+
+def _export(model, tft_output, config, custom_config, serving_model_dir):
+    """The serving model at `serving_model_dir`, with a `.keras` file (and
+    a TFLite file when custom_config asks) beside it."""
     model_export.export_serving_model(
         model, tft_output,
         list(config.label_names) if config.is_multi_task else config.label,
         _served_class_names(tft_output, config),
-        fn_args.serving_model_dir,
+        serving_model_dir,
     )
     # Siblings of Format-Serving in the model artifact; the Pusher copies
     # Format-Serving only.
-    model_dir = model_export.model_artifact_dir(fn_args.serving_model_dir)
+    model_dir = model_export.model_artifact_dir(serving_model_dir)
     model_export.export_keras_model(model, model_dir)
     if custom_config.get(model_export.TFLITE_OPTION):
         model_export.export_tflite_model(model, model_dir)
-
-
-def final_epochs(custom_config, hyperparameters):
-    """The final model's epoch budget: the search's run-time epochs when
-    the pipeline ties them (`spec.EPOCHS_FOLLOW_SEARCH_OPTION`, set by the
-    Kubeflow compile), else custom_config's `epochs`."""
-    searched = (hyperparameters.get(spec.RUN_PARAMETERS_KEY) or {}).get(
-        "epochs"
-    )
-    if custom_config.get(spec.EPOCHS_FOLLOW_SEARCH_OPTION) and searched:
-        return int(searched)
-    return int(custom_config.get("epochs", DEFAULT_EPOCHS))
-
-
-def _train_member(hypermodel, hyperparameters, recipe, splits, mode,
-                  max_epochs, custom_config):
-    """One configuration trained as its trial trained: its seed (the same
-    initial weights), effective batch size and (refit) epoch count."""
-    hp = keras_tuner.HyperParameters.from_config(hyperparameters)
-    keras.utils.set_random_seed(
-        int(recipe.get("seed", custom_config.get("seed", 0)))
-    )
-    model = hypermodel.build(hp)
-    start_loss = _warm_start(model, recipe, splits) if mode == WARM else None
-    kwargs = {
-        **splits,
-        **_recipe_arguments(mode, recipe, max_epochs, start_loss),
-    }
-    train = kwargs.pop("x")
-    if isinstance(train, tuple):
-        hypermodel.fit(hp, model, *train, **kwargs)
-    else:
-        hypermodel.fit(hp, model, train, **kwargs)
-    return model
-
-
-def _warm_start(model, recipe, splits):
-    """Loads the trial's checkpoint into `model`; returns its eval loss,
-    or None (logged) when there is no checkpoint to start from."""
-    checkpoint = recipe.get("checkpoint")
-    trial = recipe.get("trial_number", "?")
-    if not checkpoint or not fileio.exists(checkpoint):
-        LOGGER.info(
-            "warm start: trial %s kept no checkpoint; retraining it", trial
-        )
-        return None
-    train, validation = splits["x"], splits["validation_data"]
-    # Text vocabularies are no weights: learn them first, from the same
-    # train split as the trial did, so the loaded embeddings line up.
-    automodel.adapt_text_vocabularies(
-        model, train[0] if isinstance(train, tuple) else train
-    )
-    # The checkpoint holds the optimizer's state too (Adam's moments):
-    # built first, it is loaded, and training goes on where the trial was.
-    if model.optimizer is not None and not model.optimizer.built:
-        model.optimizer.build(model.trainable_variables)
-    with tempfile.TemporaryDirectory() as local:
-        # Keras reads local files; the artifact may be on object storage.
-        path = os.path.join(local, os.path.basename(checkpoint))
-        fileio.copy(checkpoint, path)
-        model.load_weights(path)
-    batch_size = recipe.get("batch_size") or 32
-    if isinstance(validation, tuple):
-        result = model.evaluate(
-            *validation, batch_size=int(batch_size), verbose=0,
-            return_dict=True,
-        )
-    else:
-        result = model.evaluate(validation, verbose=0, return_dict=True)
-    LOGGER.info(
-        "warm start: trial %s's best epoch, eval loss %.4f", trial,
-        result["loss"],
-    )
-    return float(result["loss"])
-
-
-class _EarlyStoppingFrom(keras.callbacks.EarlyStopping):
-    """Early stopping on val_loss that counts the starting weights as the
-    best so far: training keeps them unless an epoch beats `start_loss`."""
-
-    def __init__(self, start_loss, patience):
-        super().__init__(patience=patience, restore_best_weights=True)
-        self.start_loss = start_loss
-
-    def on_train_begin(self, logs=None):
-        super().on_train_begin(logs)
-        self.best = self.start_loss
-        self.best_weights = self.model.get_weights()
-        self.best_epoch = -1
 
 
 def _chosen_model(hypermodel, members, splits):
@@ -318,81 +226,3 @@ def _served_class_names(tft_output, config):
         feature_kinds.safe_key(label): names(label)
         for label in config.label_names
     }
-
-
-def _final_fit_arguments(
-    mode, recipe, max_epochs, train_files, eval_files, tft_output, config,
-    train_batches=None, eval_batches=None,
-):
-    """`fit` arguments (with `x`) for the final model, per `FINAL_FIT_MODES`.
-
-    `train_batches` / `eval_batches`: the splits' batch sources (`data`;
-    `_accessor_batches`), or None to read the files directly.
-    """
-    splits = _final_fit_data(
-        mode, train_files, eval_files, tft_output, config,
-        train_batches, eval_batches,
-    )
-    return {**splits, **_recipe_arguments(mode, recipe, max_epochs)}
-
-
-def _final_fit_data(
-    mode, train_files, eval_files, tft_output, config,
-    train_batches=None, eval_batches=None,
-):
-    """The splits `fit` takes, loaded once for every model trained: `x`
-    (refit: train + eval), and `validation_data` (retrain: eval)."""
-    if mode not in FINAL_FIT_MODES:
-        raise ValueError(
-            f"custom_config[{FINAL_FIT_OPTION!r}] must be one of "
-            f"{FINAL_FIT_MODES}; received {mode!r}."
-        )
-    if mode == REFIT:
-        return {"x": data.load_split(
-            list(train_files) + list(eval_files), tft_output,
-            data.label_keys(config),
-            batches=_concatenated(train_batches, eval_batches),
-        )}
-    return {
-        "x": data.load_split(
-            train_files, tft_output, data.label_keys(config),
-            batches=train_batches,
-        ),
-        "validation_data": data.load_split(
-            eval_files, tft_output, data.label_keys(config),
-            batches=eval_batches,
-        ),
-    }
-
-
-def _recipe_arguments(mode, recipe, max_epochs, start_loss=None):
-    """The `fit` arguments of one model trained as its trial trained:
-    batch size, epochs and fresh callbacks (they hold state).
-
-    `start_loss`: the eval loss of warm-started weights, which the early
-    stopping then counts as the best so far (`_EarlyStoppingFrom`).
-    """
-    kwargs = {
-        "callbacks": [epoch_log.EpochLog()],
-        # One logged line per epoch (EpochLog), not Keras' step counters.
-        "verbose": 0,
-        # Batched as the trials were (the same seeded shuffles).
-        "input_pipeline": data.in_memory_batches,
-    }
-    if recipe.get("batch_size"):
-        # The size the trial actually trained with (after an
-        # out-of-memory retry, half the searched one).
-        kwargs["batch_size"] = int(recipe["batch_size"])
-    if mode == REFIT:
-        kwargs["epochs"] = int(recipe.get("best_epoch") or max_epochs)
-        return kwargs
-    kwargs["epochs"] = max_epochs
-    kwargs["callbacks"].insert(
-        0,
-        keras.callbacks.EarlyStopping(
-            patience=EARLY_STOPPING_PATIENCE, restore_best_weights=True
-        ) if start_loss is None else _EarlyStoppingFrom(
-            start_loss, patience=EARLY_STOPPING_PATIENCE
-        ),
-    )
-    return kwargs

@@ -1,4 +1,4 @@
-"""The generic Transform `preprocessing_fn`: derived from the data, no user code.
+"""The generic Transform `preprocessing_fn`: each column encoded by its kind.
 
 Each raw feature is transformed by its kind:
 - numbers: z-scored (float32), missing values filled with the column mean
@@ -19,7 +19,9 @@ its own vocabulary (`TransformConfig.label_vocabulary_of`) for
 classification; a multi-task run does this for each label by its own task.
 
 Every output but images has shape [batch, 1] so the model sees one layout
-for all features. The configuration arrives through Transform's `custom_config`.
+for all features. The configuration arrives through Transform's
+`custom_config`, with the column table FeatureKindsGen decided (each
+column's kind: `feature_kinds`); this module only encodes by kind.
 """
 
 import tensorflow as tf
@@ -114,15 +116,16 @@ def preprocessing_fn(inputs, custom_config):
         custom_config: dict with `label` (the label column), `task`
             ("classification" or "regression"), optional lists
             `categorical_features`, `text_features`, `exclude_features`,
-            and `columns` (added by `components.transform.component` from the curated
-            schema: each column's safe key and kind).
+            and `columns`: the column table (each column's safe key,
+            kind and image shape), added by the Transform executor
+            (`components/transform/executor.py`) from the curated schema.
     """
     config = feature_kinds.TransformConfig.from_dict(custom_config)
-    columns = _columns(inputs, config, custom_config.get("columns"))
+    table = {d.name: d for d in _column_table(inputs, config, custom_config)}
     outputs = {}
     numeric = {}
     for name, tensor in inputs.items():
-        key, kind = columns[name]
+        key, kind = table[name].key, table[name].kind
         if kind == feature_kinds.LABEL:
             outputs[key] = _label(
                 tensor, config.task_of(name), config.label_vocabulary_of(name)
@@ -132,8 +135,7 @@ def preprocessing_fn(inputs, custom_config):
         elif kind == feature_kinds.TEXT:
             outputs[key] = _to_dense(tensor, "")
         elif kind == feature_kinds.IMAGE:
-            shape = _image_shape(custom_config, name)
-            outputs[key] = decode_images(tensor, shape)
+            outputs[key] = decode_images(tensor, _image_shape(table[name]))
         elif kind == feature_kinds.CATEGORICAL:
             outputs[key] = tft.compute_and_apply_vocabulary(
                 _as_strings(tensor),
@@ -144,13 +146,13 @@ def preprocessing_fn(inputs, custom_config):
     return outputs
 
 
-def _image_shape(custom_config, name):
-    for column in custom_config.get("columns") or ():
-        if column["name"] == name and column.get("image_shape"):
-            return column["image_shape"]
+def _image_shape(decision):
+    if decision.image_shape:
+        return decision.image_shape
     raise ValueError(
-        f"Image column {name!r} has no image_shape in the column table; "
-        "Transform needs FeatureKindsGen's curated schema for images."
+        f"Image column {decision.name!r} has no image_shape in the column "
+        "table; Transform needs FeatureKindsGen's curated schema for "
+        "images."
     )
 
 
@@ -183,23 +185,15 @@ def decode_images(tensor, shape):
     )
 
 
-def _columns(inputs, config, table):
-    """Raw name -> (safe key, kind): from the curated schema's table, or,
-    without one (Transform given SchemaGen's schema), from the config and
-    the dtypes."""
+def _column_table(inputs, config, custom_config):
+    """The decisions, from the curated schema's table, or, without one
+    (Transform given SchemaGen's schema), from the config and the dtypes."""
+    table = feature_kinds.column_table_in(custom_config)
     if table:
-        return {c["name"]: (c["key"], c["kind"]) for c in table}
-    keys = feature_kinds.column_keys(sorted(inputs), config.label_names)
-    columns = {}
-    for name, tensor in inputs.items():
-        if name in config.label_names:
-            kind = feature_kinds.LABEL
-        elif name in config.exclude_features:
-            kind = feature_kinds.EXCLUDED
-        else:
-            kind = config.kind_of(name, tensor.dtype == tf.string)
-        columns[name] = (keys[name], kind)
-    return columns
+        return table
+    return feature_kinds.column_table_without_statistics(
+        {name: t.dtype == tf.string for name, t in inputs.items()}, config
+    )
 
 
 def _label(tensor, task, vocabulary):

@@ -1,14 +1,32 @@
-"""What each column is, decided once and shared by Transform, tuner and trainer.
+"""What each column is: the kind names, the column table and its one reader.
 
-The Transform `preprocessing_fn` decides how a raw column is encoded; the tuner
-and the trainer read the Transform output back and hand the search engine a
-description of every model input (`search_space.features.FeatureSpec`). Both
-sides agree through this module: the kind names, the vocabulary file names,
-and the configuration that travels in `custom_config`.
+Where the kinds are decided: FeatureKindsGen
+(`components/feature_kinds_gen/kind_inference.py`) decides every raw
+column's kind once, from the statistics and the user's overrides, as one
+`ColumnDecision` per column: the column table (a label's with its task and,
+for regression, StatisticsGen's mean and standard deviation).
+
+Where they are encoded, once: `encode_column_table` turns the table into
+JSON-ready entries; FeatureKindsGen stores them as one annotation tag of
+the curated Schema (`column_table_tag`), and the Transform executor hands
+the same entries to `preprocessing_fn` in `custom_config`
+(`with_column_table`), which encodes each column by its kind.
+
+Who reads them, all through `read_column_table` (a Schema proto): the
+Transform executor and the run history from the curated Schema artifact
+(`read_column_table_of`); the tuner (its workers and report included) and
+the Trainer from the copy of that Schema that Transform stores with its
+graph (`read_transform_column_table`), so that the search engine's view
+of every input (`transformed_data.describe_inputs`) takes each kind from
+the table, never from a tensor's dtype.
+
+Also here: the vocabulary file names and the configuration that travels
+in `custom_config` (`TransformConfig`).
 """
 
 import dataclasses
 import json
+import os
 import re
 import unicodedata
 
@@ -39,6 +57,8 @@ COLUMN_TABLE_TAG = "autokeras_tfx.columns="
 # The raw rows' identity (`data.records_digest` of ExampleGen's output),
 # so that a search over the same data in another run is recognised.
 DATA_DIGEST_TAG = "autokeras_tfx.data_digest="
+# Transform's `custom_config` key that carries the column table.
+COLUMNS_KEY = "columns"
 
 
 def vocabulary_name(feature_key):
@@ -107,6 +127,10 @@ class ColumnDecision:
         reason: why, in words a person reads ("int, 4 distinct").
         image_shape: images only: [height, width, channels] that Transform
             decodes and resizes every image to (decided from the data).
+        task: labels only: "classification" or "regression".
+        mean: regression labels only: the train split's mean, from
+            StatisticsGen (None: read from the transformed data).
+        std: likewise its standard deviation.
     """
 
     name: str
@@ -114,26 +138,42 @@ class ColumnDecision:
     kind: str
     reason: str
     image_shape: list = None
+    task: str = None
+    mean: float = None
+    std: float = None
 
     def describe(self):
         return f"{self.name}: {self.kind} ({self.reason})"
 
 
+def encode_column_table(decisions):
+    """The table as JSON-ready entries: the one encoding, stored in the
+    curated Schema and handed to `preprocessing_fn` alike."""
+    return [dataclasses.asdict(d) for d in decisions]
+
+
+def decode_column_table(entries):
+    """The decisions of `encode_column_table`'s entries."""
+    known = {f.name for f in dataclasses.fields(ColumnDecision)}
+    return [
+        ColumnDecision(**{k: v for k, v in entry.items() if k in known})
+        for entry in entries or ()
+    ]
+
+
 def column_table_tag(decisions):
     """The annotation tag that stores the decisions in a Schema."""
     return COLUMN_TABLE_TAG + json.dumps(
-        [dataclasses.asdict(d) for d in decisions], ensure_ascii=False
+        encode_column_table(decisions), ensure_ascii=False
     )
 
 
 def read_column_table(schema):
-    """The decisions stored in a curated Schema proto ([] if none)."""
+    """The decisions stored in a curated Schema proto ([] if none): the one
+    reader of the column table."""
     for tag in schema.annotation.tag:
         if tag.startswith(COLUMN_TABLE_TAG):
-            return [
-                ColumnDecision(**entry)
-                for entry in json.loads(tag[len(COLUMN_TABLE_TAG):])
-            ]
+            return decode_column_table(json.loads(tag[len(COLUMN_TABLE_TAG):]))
     return []
 
 
@@ -149,6 +189,66 @@ def read_column_table_of(schema_artifacts):
         )
     )
     return read_column_table(schema)
+
+
+def read_transform_column_table(tft_output):
+    """The decisions of the Schema Transform ran with ([] if none).
+
+    TFX's Transform stores the schema it is given with its graph (the
+    `metadata` folder, `tft.TFTransformOutput.raw_metadata`): in the
+    pipeline, FeatureKindsGen's curated Schema, table included. So whoever
+    holds the transform graph (the tuner, its parallel workers, the
+    Trainer) reads the very table Transform encoded the columns by.
+
+    Args:
+        tft_output: a `tft.TFTransformOutput`.
+    """
+    from tfx.dsl.io import fileio
+
+    metadata_dir = os.path.join(
+        os.path.dirname(tft_output.transform_savedmodel_dir.rstrip("/")),
+        tft_output.RAW_METADATA_DIR,
+    )
+    # tf.Transform run outside TFX (tests' harness) writes no raw schema.
+    if not fileio.exists(metadata_dir):
+        return []
+    return read_column_table(tft_output.raw_metadata.schema)
+
+
+def with_column_table(custom_config, decisions):
+    """Transform's `custom_config` (a dict) with the table added, as
+    `preprocessing_fn` reads it (`column_table_in`)."""
+    return {**custom_config, COLUMNS_KEY: encode_column_table(decisions)}
+
+
+def column_table_in(custom_config):
+    """The table `with_column_table` added to a `custom_config` ([] if
+    none)."""
+    return decode_column_table((custom_config or {}).get(COLUMNS_KEY))
+
+
+def column_table_without_statistics(raw_columns, config):
+    """The table when Transform is not given a curated Schema (SchemaGen's
+    instead): kinds from the config and the raw dtypes alone.
+
+    Args:
+        raw_columns: raw column name -> whether it holds strings.
+        config: the run's `TransformConfig`.
+    """
+    keys = column_keys(sorted(raw_columns), config.label_names)
+    decisions = []
+    for name in sorted(raw_columns):
+        task = None
+        if name in config.label_names:
+            kind, task = LABEL, config.task_of(name)
+        elif name in config.exclude_features:
+            kind = EXCLUDED
+        else:
+            kind = config.kind_of(name, raw_columns[name])
+        decisions.append(ColumnDecision(
+            name, keys[name], kind, "no curated schema", task=task
+        ))
+    return decisions
 
 
 def label_tasks_for(labels, task=None, default=CLASSIFICATION):

@@ -1,7 +1,12 @@
 """Reading the Transform output: what the model inputs are, and the data.
 
 The tuner and the trainer both start here, so a trial and the final model see
-exactly the same inputs. Splits that fit in memory are parsed once into numpy
+exactly the same inputs. `describe_inputs` builds the search engine's
+`FeatureSpec`s from the column table FeatureKindsGen decided (each input's
+kind and each label's task, read with `feature_kinds.
+read_transform_column_table` from the schema Transform stores with its
+graph), adding only what the Transform output alone knows (vocabulary sizes,
+decoded image shapes). Splits that fit in memory are parsed once into numpy
 arrays (every trial then reuses them); larger ones stream from the TFRecords.
 
 Where the examples come from is a *batch source*: a callable
@@ -38,11 +43,17 @@ class InputDataError(ValueError):
 def describe_inputs(tft_output, config, train_files=(), batches=None):
     """The search engine's view of the transformed features and the label.
 
+    Each input's kind, and each label's task, come from the column table
+    Transform ran with (`column_table`); the Transform output adds what
+    only it knows: vocabulary sizes and the decoded images' shapes.
+
     Args:
         tft_output: a `tft.TFTransformOutput` of the pipeline's Transform.
         config: the `feature_kinds.TransformConfig` Transform ran with.
-        train_files: the train split's files; a regression label's mean and
-            standard deviation come from them (the head rescales by them).
+        train_files: the train split's files (none: a regression label's
+            scale is unknown). A regression label's mean and standard
+            deviation (the head rescales by them) are StatisticsGen's, from
+            the table, or else computed from these files.
         batches: the train split's batch source (module docstring); by
             default `train_files` read directly.
 
@@ -50,46 +61,30 @@ def describe_inputs(tft_output, config, train_files=(), batches=None):
         (features, labels): lists of `FeatureSpec` and `LabelSpec`.
     """
     spec = tft_output.transformed_feature_spec()
+    table = column_table(tft_output, config)
+    by_name = {d.name: d for d in table}
     label_keys = {}
     for name in config.label_names:
         key = feature_kinds.safe_key(name)
-        if key not in spec:
+        if key not in spec or name not in by_name:
             raise InputDataError(
                 f"The label column {name!r} is not in the transformed "
                 f"data (columns: {sorted(spec)}). Check --label."
             )
         label_keys[key] = name
+    by_key = {d.key: d for d in table if d.kind != feature_kinds.EXCLUDED}
     features = []
     for name in sorted(spec):
         if name in label_keys:
             continue
-        dtype = spec[name].dtype
-        if dtype == tf.string:
-            features.append(
-                search_features.FeatureSpec(name, feature_kinds.TEXT)
+        if name not in by_key:
+            raise InputDataError(
+                f"The transformed feature {name!r} is in no column of the "
+                "column table Transform ran with; rerun FeatureKindsGen "
+                "and Transform together."
             )
-        elif dtype == tf.int64:
-            vocab = tft_output.vocabulary_size_by_name(
-                feature_kinds.vocabulary_name(name)
-            )
-            features.append(
-                search_features.FeatureSpec(
-                    name,
-                    feature_kinds.CATEGORICAL,
-                    vocab_size=vocab + preprocessing.NUM_OOV_BUCKETS,
-                )
-            )
-        elif len(spec[name].shape) == 3:  # decoded pixels [H, W, C]
-            features.append(
-                search_features.FeatureSpec(
-                    name, feature_kinds.IMAGE, shape=tuple(spec[name].shape),
-                    weights=config.image_weights,
-                )
-            )
-        else:
-            features.append(
-                search_features.FeatureSpec(name, feature_kinds.NUMERICAL)
-            )
+        features.append(_describe_feature(tft_output, config, name,
+                                          by_key[name].kind, spec[name]))
     if not features:
         raise InputDataError(
             "No feature columns besides the label "
@@ -97,9 +92,52 @@ def describe_inputs(tft_output, config, train_files=(), batches=None):
             "to learn from; check --exclude and the data's columns."
         )
     return features, [
-        _describe_label(tft_output, config, name, train_files, batches)
+        _describe_label(tft_output, config, by_name[name], train_files,
+                        batches)
         for name in config.label_names
     ]
+
+
+def column_table(tft_output, config):
+    """The column table Transform ran with: the curated schema's, stored
+    with the transform graph (`feature_kinds.read_transform_column_table`),
+    or, for a Transform given SchemaGen's schema, the one
+    `preprocessing_fn` derives from the config and the raw dtypes."""
+    table = feature_kinds.read_transform_column_table(tft_output)
+    if table:
+        return table
+    try:
+        raw = tft_output.raw_feature_spec()
+    except OSError as error:  # tf.Transform run outside TFX's component
+        raise InputDataError(
+            "The Transform output has no raw schema to read the columns' "
+            "kinds from; run the pipeline's Transform component."
+        ) from error
+    return feature_kinds.column_table_without_statistics(
+        {name: raw[name].dtype == tf.string for name in raw}, config
+    )
+
+
+def _describe_feature(tft_output, config, key, kind, tensor_spec):
+    if kind == feature_kinds.CATEGORICAL:
+        vocab = tft_output.vocabulary_size_by_name(
+            feature_kinds.vocabulary_name(key)
+        )
+        return search_features.FeatureSpec(
+            key, kind, vocab_size=vocab + preprocessing.NUM_OOV_BUCKETS,
+        )
+    if kind == feature_kinds.IMAGE:
+        # The decoded pixels' [H, W, C], as Transform wrote them.
+        return search_features.FeatureSpec(
+            key, kind, shape=tuple(tensor_spec.shape),
+            weights=config.image_weights,
+        )
+    if kind in (feature_kinds.TEXT, feature_kinds.NUMERICAL):
+        return search_features.FeatureSpec(key, kind)
+    raise InputDataError(
+        f"The transformed feature {key!r} has kind {kind!r} in the column "
+        "table; a model input is numerical, categorical, text or image."
+    )
 
 
 def label_keys(config):
@@ -128,14 +166,20 @@ def label_statistics(files, tft_output, label_key, batches=None):
     return mean, float(np.sqrt(max(squares / count - mean * mean, 0.0)))
 
 
-def _describe_label(tft_output, config, name, train_files, batches=None):
-    key = feature_kinds.safe_key(name)
-    if config.task_of(name) == feature_kinds.REGRESSION:
-        mean, std = (
-            label_statistics(train_files, tft_output, key, batches)
-            if train_files
-            else (None, None)
-        )
+def _describe_label(tft_output, config, decision, train_files,
+                    batches=None):
+    name, key = decision.name, decision.key
+    # A table written before labels carried their task: the config's.
+    task = decision.task or config.task_of(name)
+    if task == feature_kinds.REGRESSION:
+        if not train_files:
+            mean, std = None, None
+        elif decision.mean is not None:
+            # StatisticsGen's, stored in the table by FeatureKindsGen.
+            mean, std = decision.mean, decision.std
+        else:
+            mean, std = label_statistics(train_files, tft_output, key,
+                                         batches)
         return search_features.LabelSpec(
             key, feature_kinds.REGRESSION, mean=mean, std=std or None,
         )
@@ -285,8 +329,9 @@ def in_memory_batches(x, y, validation_data, batch_size, seed):
 
     Why: Keras's array adapter makes a new tf.data iterator twice an epoch
     for training and twice for validation, each instantiating a function
-    that captures every input column: about 25 ms at 30 columns, a quarter
-    of a 10-trial breast_cancer search (tests/benchmarks/bench_input.py).
+    that captures every input column, a cost that grows with the columns
+    and dominates small searches (measured by
+    tests/benchmarks/bench_input.py).
     Here the training rows are reshuffled every epoch (seeded) by index and
     gathered per batch, from one iterator that repeats; `steps_per_epoch`
     keeps Keras's epochs (the last batch of each is partial, as there).

@@ -5,16 +5,25 @@ form; the whole compiled pipeline runs through it in
 `tests/pipelines/test_kubeflow_pod_runs.py`.
 """
 
+import importlib
 import json
 import os
+import pathlib
+import re
 
 import pytest
 import tfx
+import yaml
 
 from components import kfp_entrypoint
 
 EXAMPLES_TYPE = {"instanceSchema": "title: tfx.Examples\ntype: object\n"}
 SCHEMA_TYPE = {"instanceSchema": "title: tfx.Schema\ntype: object\n"}
+# `autokeras-tfx kfp compile --label payment_type` at e5b22de, the last
+# commit before the per-component layout.
+BEFORE_LAYOUT = (pathlib.Path(__file__).parent / "testdata"
+                 / "kfp_pipeline_before_layout.yaml")
+OUR_REFERENCE = re.compile(r"(?<![\w.])components(?:\.\w+)+")
 
 
 def driver_input(uri_in, uri_out, parameters=None):
@@ -149,3 +158,77 @@ def test_the_locked_tfx_is_the_one_the_entrypoint_was_written_against():
     # it (kubeflow_v2_run_executor, kubeflow_v2_entrypoint_utils), then
     # move TESTED_TFX_VERSION.
     assert tfx.__version__.startswith(kfp_entrypoint.TESTED_TFX_VERSION + ".")
+
+
+def _resolves(reference):
+    """Whether `reference` is an importable module or a name in one."""
+    try:
+        importlib.import_module(reference)
+        return True
+    except ImportError:
+        module, _, name = reference.rpartition(".")
+        try:
+            return hasattr(importlib.import_module(module), name)
+        except ImportError:
+            return False
+
+
+def _prepared_tasks(compiled):
+    """(task, executor class path, parameter values) of every task of a
+    compiled spec, as our entrypoint hands them to TFX's."""
+    spec = next(yaml.safe_load_all(compiled.read_text()))
+    executors = spec["deploymentSpec"]["executors"]
+    for name, task in sorted(spec["root"]["dag"]["tasks"].items()):
+        component = spec["components"][task["componentRef"]["name"]]
+        container = executors[component["executorLabel"]]["container"]
+        assert container["command"] == [
+            "python", "-m", "components.kfp_entrypoint"]
+        constants = {
+            key: value["runtimeValue"]["constant"]
+            for key, value in task["inputs"].get("parameters", {}).items()
+            if "runtimeValue" in value
+        }
+        executor_input = {"inputs": {"parameterValues": constants},
+                          "outputs": {"outputFile": "/tmp/out.json"}}
+        argv = [json.dumps(executor_input) if arg == "{{$}}" else arg
+                for arg in container["args"]]
+        prepared, _, _ = kfp_entrypoint.prepare(argv)
+        _, class_path = kfp_entrypoint._flag_value(
+            prepared, kfp_entrypoint.EXECUTOR_CLASS_FLAG)
+        _, invocation = kfp_entrypoint._flag_value(
+            prepared, kfp_entrypoint.INVOCATION_FLAG)
+        yield name, class_path, json.loads(invocation)["inputs"][
+            "parameterValues"]
+
+
+def test_a_pipeline_compiled_before_the_layout_finds_every_module(caplog):
+    """A recurring run keeps the spec it was created with while the image
+    moves on: every reference to our code in it must still import."""
+    seen = set()
+    with caplog.at_level("WARNING"):
+        for task, class_path, parameters in _prepared_tasks(BEFORE_LAYOUT):
+            for reference in OUR_REFERENCE.findall(
+                    class_path + json.dumps(parameters)):
+                assert _resolves(reference), (task, reference)
+                seen.add(reference)
+    assert {
+        "components.autokeras_tuner.executor.Executor",
+        "components.feature_kinds_gen.executor.Executor",
+        "components.transform.executor.Executor",
+        "components.example_gen.csv_executor.Executor",
+        "components.trainer.train.run_fn",
+        "components.transform.preprocessing.preprocessing_fn",
+        "components.evaluator.eval_metrics",
+    } <= seen
+    assert not seen & set(kfp_entrypoint.MOVED_REFERENCES)
+    assert "Recompile the pipeline" in caplog.text
+
+
+def test_current_references_are_left_as_they_are():
+    current = sorted(set(kfp_entrypoint.MOVED_REFERENCES.values()))
+    executor_input = {"inputs": {"parameterValues": {
+        "module": json.dumps({"module": current})}}}
+    argv = ["--executor_class_path", current[0]]
+    assert kfp_entrypoint.follow_moved_references(argv, executor_input) == []
+    assert argv == ["--executor_class_path", current[0]]
+    assert all(_resolves(reference) for reference in current)

@@ -175,7 +175,8 @@ def _parse_package(content):
         document = next(yaml.safe_load_all(content))
         json_format.ParseDict(document, pipeline_spec_pb2.PipelineSpec())
     except Exception as error:  # the backend answers 400 for any of these
-        raise ApiError(400, f"Failed to parse the pipeline spec: {error}")
+        raise ApiError(
+            400, f"Failed to parse the pipeline spec: {error}") from error
     return document
 
 

@@ -1297,7 +1297,8 @@ class Launcher:
             driver_input = self.executor_input(task_name)
             argv = self._driver_args(container, driver_input)
         except LauncherError as error:
-            raise TaskFailed(task_name, [], f"its driver failed: {error}")
+            raise TaskFailed(
+                task_name, [], f"its driver failed: {error}") from error
         self.driver_inputs[task_name] = _as_received(driver_input)
         policy = task.get("retryPolicy")
         attempts = self.attempts[task_name] = []

@@ -1,7 +1,7 @@
 """Runs the AutoKerasTuner executor on a finished pipeline's Transform output,
 in this process or as a separate process (which tests may SIGKILL).
 
-    python -m tests.tuner_harness REQUEST.json
+    python -m tests.helpers.tuner_harness REQUEST.json
 """
 
 import glob

@@ -96,7 +96,7 @@ def test_the_final_fit_uses_the_recipe(pipeline_run, mode):
     import tensorflow_transform as tft
 
     from components.util import feature_kinds
-    from components.trainer import train as trainer
+    from components.trainer import final_fit
 
     output, summary = pipeline_run
     graph, examples = _transform_outputs(output)
@@ -104,7 +104,7 @@ def test_the_final_fit_uses_the_recipe(pipeline_run, mode):
     evaluation = glob.glob(os.path.join(examples, "Split-eval", "*"))
     config = feature_kinds.TransformConfig(label="payment_type")
     recipe = {"best_epoch": 3, "batch_size": 16, "seed": 1}
-    kwargs = trainer._final_fit_arguments(
+    kwargs = final_fit.fit_arguments(
         mode, recipe, 8, train, evaluation, tft.TFTransformOutput(graph),
         config,
     )
@@ -129,13 +129,13 @@ def test_the_final_fit_uses_the_recipe(pipeline_run, mode):
 
 
 def test_an_unknown_final_fit_mode_is_an_error():
-    from components.trainer import train as trainer
+    from components.trainer import final_fit
 
     with pytest.raises(ValueError, match="refit"):
-        trainer._final_fit_arguments("bagging", {}, 8, [], [], None, None)
+        final_fit.fit_arguments("bagging", {}, 8, [], [], None, None)
     # The CLI's choices mirror the Trainer's (kept apart so that `--help`
     # does not load TensorFlow).
-    assert cli_args.FINAL_FIT_MODES == trainer.FINAL_FIT_MODES
+    assert cli_args.FINAL_FIT_MODES == final_fit.FINAL_FIT_MODES
 
 
 @pytest.mark.parametrize(

@@ -5,11 +5,14 @@ result with kfp's own protos and loader. What a cluster does with it (pods,
 GPU scheduling) is not provable here; see README "Run on Kubeflow".
 """
 
+import json
+
 import pytest
 import yaml
 from google.protobuf import json_format
 from kfp import components as kfp_components
 from kfp.pipeline_spec import pipeline_spec_pb2
+from tfx import v1 as tfx
 
 from components.util import feature_kinds
 from pipelines import kubeflow_runner
@@ -336,9 +339,7 @@ def test_the_trainer_trains_the_epochs_the_run_set(compiled):
     """`epochs` set in a run's form reaches the final model too: the
     Trainer's compile-time custom_config defers to the search's run-time
     value, which the tuner writes into best_hyperparameters."""
-    import json
-
-    from components.trainer import train as trainer
+    from components.trainer import final_fit
 
     _, (spec, _) = compiled
     custom_config = json.loads(
@@ -347,6 +348,46 @@ def test_the_trainer_trains_the_epochs_the_run_set(compiled):
     )
     assert custom_config["epochs_follow_search"] is True
     searched = {"run_parameters": {"epochs": 20, "seed": 3}}
-    assert trainer.final_epochs(custom_config, searched) == 20
+    assert final_fit.final_epochs(custom_config, searched) == 20
     # A pipeline built with other Trainer epochs keeps them.
-    assert trainer.final_epochs({"epochs": 5}, searched) == 5
+    assert final_fit.final_epochs({"epochs": 5}, searched) == 5
+
+
+def test_the_tuner_is_built_with_its_run_time_parameters():
+    """The tuner's constructor takes the run-time parameters and checks
+    their defaults; the Trainer keeps the compile-time seed."""
+    pipeline = kubeflow_runner.create_kubeflow_pipeline(
+        pipeline_name="taxi-automl",
+        data_root="gs://bucket/data",
+        transform_config=feature_kinds.TransformConfig(label="payment_type"),
+        serving_model_dir="gs://bucket/serving",
+        max_trials=4, time_limit_seconds=60, tuner_epochs=3, seed=7,
+        warm_start=False,
+    )
+    components = {c.id: c for c in pipeline.components}
+    properties = components[kubeflow_runner.TUNER_ID].exec_properties
+    for key, name, default in (
+        ("max_trials", "max_trials", 4),
+        ("time_limit_seconds", "time_limit_seconds", 60),
+        ("epochs", "epochs", 3),
+        ("seed", "seed", 7),
+        ("warm_start", "warm_start", 0),
+    ):
+        parameter = properties[key]
+        assert isinstance(parameter, tfx.dsl.experimental.RuntimeParameter)
+        assert (parameter.name, parameter.ptype, parameter.default) == (
+            name, int, default
+        )
+    trainer_config = json.loads(
+        components[kubeflow_runner.TRAINER_ID].exec_properties[
+            "custom_config"]
+    )
+    assert trainer_config["seed"] == 7
+    with pytest.raises(ValueError, match="max_trials must be at least 1"):
+        kubeflow_runner.create_kubeflow_pipeline(
+            pipeline_name="taxi-automl",
+            data_root="gs://bucket/data",
+            transform_config=feature_kinds.TransformConfig(label="x"),
+            serving_model_dir="gs://bucket/serving",
+            max_trials=0,
+        )

@@ -33,10 +33,10 @@ def test_a_blessed_model_is_pushed(finished_run):
     # It beat the majority class on the same rows (the blessing's bar).
     assert summary["metrics"]["accuracy_over_trivial"] > 0
     assert not summary["blessing_failures"]
-    # Every stage reported its wall time: ExampleGen, StatisticsGen,
-    # SchemaGen, ExampleValidator, FeatureKindsGen, Transform, the
-    # tuner-results resolver, AutoKerasTuner, Trainer, the blessed-model
-    # resolver, Evaluator, Pusher.
+    # Every stage reported its wall time: CsvExampleGen, StatisticsGen,
+    # SchemaGen, ExampleValidator, FeatureKindsGen, RunHistoryLookup,
+    # Transform, AutoKerasTuner, Trainer, Evaluator, Pusher,
+    # RunHistoryRecorder.
     assert len(summary["stage_seconds"]) == 12, summary["stage_seconds"]
 
 

@@ -3,7 +3,6 @@
 import json
 
 import keras
-import keras_tuner
 import pytest
 from conftest import full_space_names
 from conftest import make_inputs

@@ -88,8 +88,8 @@ def test_efficientnet_gets_raw_pixels_and_rescales_once_itself():
     # No rescaling of ours before the backbone: Keras's EfficientNet
     # divides by 255 inside its own model.
     assert not [n for n in names if "rescale" in n or "unit_range" in n]
-    [backbone] = [l for l in model.layers if l.name.endswith(".b0")]
-    inner = [type(l).__name__ for l in backbone.layers[:4]]
+    [backbone] = [layer for layer in model.layers if layer.name.endswith(".b0")]
+    inner = [type(layer).__name__ for layer in backbone.layers[:4]]
     assert "Rescaling" in inner
     x = make_inputs([IMAGE], rows=2)
     assert np.isfinite(model.predict(x, verbose=0)).all()
@@ -123,7 +123,7 @@ def test_residual_net_learns_a_bright_or_dark_image():
     })
     keras.utils.set_random_seed(0)
     model = hypermodel.build(hp)
-    assert any(".residual_block.add_1_0" in l.name for l in model.layers)
+    assert any(".residual_block.add_1_0" in layer.name for layer in model.layers)
     model.fit({"pixels": x}, y, epochs=10, batch_size=16, verbose=0)
     accuracy = model.evaluate({"pixels": x}, y, verbose=0)[1]
     assert accuracy > 0.9

@@ -158,8 +158,8 @@ def test_zero_layers_make_a_linear_model(structured_features, class_label):
     hp = keras_tuner.HyperParameters()
     hp.values["dense_block_1/num_layers"] = 0
     model = hypermodel.build(hp)
-    dense = [l for l in model.layers if isinstance(l, keras.layers.Dense)]
-    assert [l.name for l in dense] == [class_label.name]
+    dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    assert [layer.name for layer in dense] == [class_label.name]
     by_name = {p.name: p for p in hp.space}
     for name in ("use_batchnorm", "dropout", "units_0", "units_2"):
         assert not hp.is_active(by_name[f"dense_block_1/{name}"]), name
@@ -187,7 +187,7 @@ def test_fixed_zero_layers_register_no_units(structured_features, class_label):
     names = {p.name for p in hp.space}
     assert not {n for n in names if n.startswith("dense_block_1/units")}
     assert "dense_block_1/num_layers" not in names
-    assert sum(isinstance(l, keras.layers.Dense) for l in model.layers) == 1
+    assert sum(isinstance(layer, keras.layers.Dense) for layer in model.layers) == 1
 
 
 def test_fixed_arguments_are_not_searched(structured_features, class_label):

@@ -1,0 +1,1 @@
+"""The search report: an HTML page and a Markdown summary for KFP's UI."""

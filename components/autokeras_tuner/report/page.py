@@ -1,21 +1,23 @@
 """The search report: an HTML page and a Markdown summary.
 
-Pure Python (stdlib only; TFX's fileio writes the files). Everything reads
-the dict the tuner writes as `tuner_results.json`; every key is optional,
-and a trial may lack anything but its id. The HTML page is self-contained
-(inline CSS, an inline SVG chart from `components.autokeras_tuner.report.chart`, no
-JavaScript), so it renders from a file, offline, or in the Kubeflow
-Pipelines UI (as a system.HTML artifact).
+Pure Python apart from file access (`search_space.storage` writes the
+files, TFX's fileio prepares an artifact's URI). Everything reads the dict
+the tuner writes as `search_results.json` (`search.search_results`); every
+key is optional, and a trial may lack anything but its id. The HTML page is
+self-contained (inline CSS, an inline SVG chart from
+`components.autokeras_tuner.report.chart`, no JavaScript), so it renders
+from a file, offline, or in the Kubeflow Pipelines UI (as a system.HTML
+artifact).
 """
 
 import html
 import os
-import uuid
 
 from tfx.dsl.io import fileio
 
 from components.autokeras_tuner.report import chart as report_chart
 from components.autokeras_tuner.report import results as report_data
+from search_space import storage
 
 REPORT_HTML = "report.html"
 REPORT_MD = "report.md"
@@ -207,9 +209,9 @@ def _architecture_html(view):
     total = view.model.get("total_params")
     if total is None:
         total = sum(
-            l.get("params") or 0
-            for l in layers
-            if report_data.is_number(l.get("params"))
+            layer.get("params") or 0
+            for layer in layers
+            if report_data.is_number(layer.get("params"))
         )
     rows.append(
         ("<b>total</b>", "", "", f"<b>{report_data.fmt_int(total)}</b>")
@@ -336,20 +338,6 @@ def render_markdown(results):
     return "\n".join(lines) + "\n"
 
 
-def _write_atomic(path, text):
-    """Writes `text` to a temporary file beside `path`, then renames it with
-    the filesystem's own rename (through fileio: `path` may be gs://)."""
-    tmp = f"{path}.{uuid.uuid4().hex}.tmp"
-    try:
-        with fileio.open(tmp, "w") as f:
-            f.write(text)
-        fileio.rename(tmp, path, overwrite=True)
-    except BaseException:
-        if fileio.exists(tmp):
-            fileio.remove(tmp)
-        raise
-
-
 def _write_at_uri(uri, text):
     """Writes the file AT an artifact's URI: KFP 2's UI shows a system.HTML
     or system.Markdown artifact by reading the file at its URI. TFX's local
@@ -365,7 +353,7 @@ def _write_at_uri(uri, text):
     parent = os.path.dirname(uri.rstrip("/"))
     if parent:
         fileio.makedirs(parent)
-    _write_atomic(uri, text)
+    storage.write_text_atomically(uri, text)
 
 
 def write_report(results, output_dir, html_uri=None, markdown_uri=None):
@@ -385,7 +373,7 @@ def write_report(results, output_dir, html_uri=None, markdown_uri=None):
         ("markdown", REPORT_MD, summary),
     ):
         paths[key] = os.path.join(output_dir, name)
-        _write_atomic(paths[key], text)
+        storage.write_text_atomically(paths[key], text)
     for key, uri, text in (
         ("html_artifact", html_uri, page),
         ("markdown_artifact", markdown_uri, summary),

@@ -1,7 +1,8 @@
 """The search report's reading of the tuner results, and its number formats.
 
-`Results` reads the dict the tuner writes as `tuner_results.json`
-defensively: every key is optional and a trial may lack anything but its id.
+`Results` reads the dict the tuner writes as `search_results.json`
+(`search.search_results`) defensively: every key is optional and a trial
+may lack anything but its id.
 Pure Python; shared by the HTML page and the Markdown summary.
 """
 
@@ -56,14 +57,21 @@ def score(trial):
     return value if math.isfinite(value) else None
 
 
+def trial_number(trial_id):
+    """keras-tuner's trial id ("0", "07") as the 1-based number people read,
+    as `search_space.trial_info.number` counts (not imported: the report is
+    pure Python)."""
+    return int(str(trial_id)) + 1
+
+
 def number(trial):
     """The trial's 1-based number as people read it (`trial_number`, else
-    keras-tuner's 0-based id plus one), '?' without either."""
+    `trial_number(trial_id)`), '?' without either."""
     value = trial.get("trial_number")
     if is_number(value):
         return str(int(value))
     try:
-        return str(int(str(trial.get("trial_id"))) + 1)
+        return str(trial_number(trial.get("trial_id")))
     except ValueError:
         return str(trial.get("trial_id", "?"))
 

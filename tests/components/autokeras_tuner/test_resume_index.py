@@ -167,3 +167,28 @@ def test_a_schema_is_the_same_whatever_the_order_of_its_features(tmp_path):
     ab = resume.fingerprint(schema("ab", "xy"), PROPERTIES)
     assert resume.fingerprint(schema("ba", "yx"), PROPERTIES) == ab
     assert resume.fingerprint(schema("other", "xz"), PROPERTIES) != ab
+
+
+def test_the_labels_moments_do_not_split_one_search_in_two(tmp_path):
+    """StatisticsGen's mean and std of a label may differ in their last bits
+    between two runs over the same rows; the kinds decide the search."""
+    def schema(name, label_kind, mean):
+        folder = tmp_path / name
+        folder.mkdir()
+        table = json.dumps([
+            {"name": "x", "kind": "numerical"},
+            {"name": "y", "kind": label_kind, "mean": mean, "std": 2.0},
+        ])
+        (folder / "schema.pbtxt").write_text(
+            'feature { name: "x" type: FLOAT }\n'
+            'feature { name: "y" type: FLOAT }\n'
+            "annotation { tag: " + json.dumps(
+                "autokeras_tfx.columns=" + table) + " }\n")
+        return {spec.SCHEMA_KEY: [
+            _artifact(standard_artifacts.Schema, str(folder), 1)]}
+
+    first = resume.fingerprint(schema("a", "label", 142.6875), PROPERTIES)
+    assert resume.fingerprint(
+        schema("b", "label", 142.68750000000003), PROPERTIES) == first
+    assert resume.fingerprint(
+        schema("c", "excluded", 142.6875), PROPERTIES) != first

@@ -62,7 +62,8 @@ def _finished_trials(output):
 
 def _start(request_path):
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.tuner_harness", str(request_path)],
+        [sys.executable, "-m", "tests.helpers.tuner_harness",
+         str(request_path)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True,
     )

@@ -110,3 +110,85 @@ def test_the_table_round_trips_through_a_schema():
     schema = schema_pb2.Schema()
     schema.annotation.tag.append(feature_kinds.column_table_tag(decisions))
     assert feature_kinds.read_column_table(schema) == decisions
+
+
+def _write_examples(root, rows):
+    """An Examples artifact of `rows` (dicts of one float or int each) in
+    a train and an eval split, as ExampleGen writes them (gzip)."""
+    import tensorflow as tf
+    from tfx.types import standard_artifacts
+
+    for split in ("train", "eval"):
+        folder = root / f"Split-{split}"
+        folder.mkdir(parents=True)
+        options = tf.io.TFRecordOptions(compression_type="GZIP")
+        with tf.io.TFRecordWriter(str(folder / "data.gz"), options) as out:
+            for row in rows:
+                feature = {}
+                for name, value in row.items():
+                    if value is None:
+                        continue
+                    if isinstance(value, int):
+                        feature[name] = tf.train.Feature(
+                            int64_list=tf.train.Int64List(value=[value]))
+                    else:
+                        feature[name] = tf.train.Feature(
+                            float_list=tf.train.FloatList(value=[value]))
+                out.write(tf.train.Example(features=tf.train.Features(
+                    feature=feature)).SerializeToString())
+    examples = standard_artifacts.Examples()
+    examples.uri = str(root)
+    examples.split_names = '["train", "eval"]'
+    return [examples], str(root / "Split-train" / "data.gz")
+
+
+def _statistics_and_schema(path):
+    import tensorflow_data_validation as tfdv
+
+    statistics = tfdv.generate_statistics_from_tfrecord(
+        path, stats_options=tfdv.StatsOptions()
+    )
+    return statistics.datasets[0], tfdv.infer_schema(statistics)
+
+
+def test_a_regression_label_keeps_statisticsgen_moments_in_the_table(
+        tmp_path):
+    import numpy as np
+
+    from components.feature_kinds_gen import curation
+
+    rng = np.random.default_rng(0)
+    rows = [{"y": float(rng.normal(40, 9)), "n": int(r % 4),
+             "x": float(rng.normal())} for r in range(60)]
+    examples, train = _write_examples(tmp_path / "examples", rows)
+    dataset, schema = _statistics_and_schema(train)
+    config = feature_kinds.TransformConfig(label="y", task="regression")
+    curated, decisions = curation.curate_examples(
+        schema, dataset, examples, config
+    )
+    by_name = {d.name: d for d in decisions}
+    assert by_name["n"].kind == "categorical"  # its 4 integers counted
+    label = by_name["y"]
+    assert label.task == "regression"
+    # What the tuner computed from the transformed (float32) labels.
+    values = np.array([r["y"] for r in rows], np.float32).astype(np.float64)
+    assert np.float32(label.mean) == np.float32(values.mean())
+    assert np.float32(label.std) == np.float32(values.std())
+    assert feature_kinds.read_column_table(curated) == decisions
+    assert any(t.startswith(feature_kinds.DATA_DIGEST_TAG)
+               for t in curated.annotation.tag)
+
+
+def test_a_label_some_rows_lack_gets_no_moments_from_the_statistics(
+        tmp_path):
+    from components.feature_kinds_gen import curation
+
+    # Transform fills a missing label with 0, which TFDV does not count.
+    rows = [{"y": None if r % 5 == 0 else float(r), "x": float(r % 7)}
+            for r in range(40)]
+    examples, train = _write_examples(tmp_path / "examples", rows)
+    dataset, schema = _statistics_and_schema(train)
+    config = feature_kinds.TransformConfig(label="y", task="regression")
+    _, decisions = curation.curate_examples(schema, dataset, examples, config)
+    [label] = [d for d in decisions if d.name == "y"]
+    assert (label.task, label.mean, label.std) == ("regression", None, None)

@@ -31,6 +31,7 @@ from components.run_history import executor as history_executor
 from components.run_history import records
 from components.run_history.component import RunHistoryLookup
 from components.run_history.component import RunHistoryRecorder
+from search_space import storage
 from pipelines import pipeline as pipeline_lib
 
 
@@ -230,7 +231,7 @@ def _write_record(uri, target, hyperparameters):
     }
     if target is not None:
         record["target"] = target
-    search.oracle_lib.write_json_atomically(
+    storage.write_json_atomically(
         os.path.join(uri, search.SEARCH_RESULTS_FILE), record
     )
 

@@ -1,4 +1,5 @@
-"""The warm-started final fit's early stopping (`components/trainer/train.py`):
+"""The warm-started final fit's early stopping
+(`components/trainer/final_fit.py`):
 the starting weights (the best trial's checkpoint) count as the best so far.
 Real Keras training on a tiny regression; the run_fn paths are in
 tests/components/trainer/test_trainer_data_accessor.py."""
@@ -6,7 +7,7 @@ tests/components/trainer/test_trainer_data_accessor.py."""
 import keras
 import numpy as np
 
-from components.trainer import train as trainer
+from components.trainer import final_fit
 
 
 def _fit(start_loss, epochs):
@@ -18,7 +19,7 @@ def _fit(start_loss, epochs):
     before = [w.copy() for w in model.get_weights()]
     history = model.fit(
         x, y, validation_data=(x, y), epochs=epochs, verbose=0,
-        callbacks=[trainer._EarlyStoppingFrom(start_loss, patience=3)],
+        callbacks=[final_fit.EarlyStoppingFrom(start_loss, patience=3)],
     )
     return before, model.get_weights(), history
 

@@ -27,7 +27,6 @@ import pytest
 
 from components.trainer import model_export
 from pipelines import run_summary
-from tests.helpers.serving_loaders import ATOL
 from tests.helpers.serving_loaders import assert_same_answers
 from tests.helpers.serving_loaders import object_loader_answers
 from tests.helpers.serving_loaders import session_loader_answers

@@ -87,8 +87,15 @@ def _fn_args(pipeline_output, model_uri, **custom_config):
 
 
 def _split_pattern(pipeline_output, split):
+    from tfx.types import artifact_utils
+    from tfx.types import standard_artifacts
+
     examples, _ = tuner_harness.transform_outputs(pipeline_output)
-    return os.path.join(examples, f"Split-{split}", "*")
+    artifacts = _artifact(
+        standard_artifacts.Examples, examples,
+        split_names='["train", "eval"]',
+    )
+    return os.path.join(artifact_utils.get_split_uri(artifacts, split), "*")
 
 
 def _no_direct_reads(monkeypatch):
@@ -178,6 +185,7 @@ def test_the_accessor_gives_the_direct_readers_arrays(
     import tensorflow_transform as tft
 
     from components.util import feature_kinds
+    from components.trainer import final_fit
     from components.trainer import train as trainer
 
     output, _ = pipeline_run
@@ -196,7 +204,7 @@ def test_the_accessor_gives_the_direct_readers_arrays(
     }
 
     def loaded(**batches):
-        kwargs = trainer._final_fit_arguments(
+        kwargs = final_fit.fit_arguments(
             mode, {}, 8, train, evaluation, tft_output, config, **batches
         )
         return [kwargs["x"]] + (
@@ -268,7 +276,7 @@ def test_an_ensemble_is_exported_as_one_serving_model(
         return 2, scores  # the export path of an ensemble, whatever won
 
     monkeypatch.setattr(ensemble, "choose_size", always_two)
-    with caplog.at_level(logging.INFO, logger="components.trainer.train"):
+    with caplog.at_level(logging.INFO, logger="components.trainer"):
         trainer.run_fn(fn_args)
     [scores] = chosen
     assert len(scores) == 2 and all(np.isfinite(scores))
@@ -313,10 +321,10 @@ def _eval_loss(model, output, fn_args):
     import tensorflow_transform as tft
 
     from components.util import feature_kinds
-    from components.trainer import train as trainer
+    from components.trainer import final_fit
 
-    splits = trainer._final_fit_data(
-        trainer.WARM,
+    splits = final_fit.fit_data(
+        final_fit.WARM,
         sorted(glob.glob(_split_pattern(output, "train"))),
         sorted(glob.glob(_split_pattern(output, "eval"))),
         tft.TFTransformOutput(fn_args.transform_output),
@@ -361,7 +369,7 @@ def test_a_warm_start_begins_at_the_best_trials_checkpoint(
         output, str(tmp_path / "model"), final_fit="warm", epochs=3
     )
     exported = _exported_models(monkeypatch)
-    with caplog.at_level(logging.INFO, logger="components.trainer.train"):
+    with caplog.at_level(logging.INFO, logger="components.trainer"):
         trainer.run_fn(fn_args)
     recipe = fn_args.hyperparameters["final_fit"]
     [start] = [
@@ -390,7 +398,7 @@ def test_a_warm_start_without_a_checkpoint_retrains(
     )
     # As when keep_best_checkpoints pruned it.
     fn_args.hyperparameters["final_fit"]["checkpoint"] = None
-    with caplog.at_level(logging.INFO, logger="components.trainer.train"):
+    with caplog.at_level(logging.INFO, logger="components.trainer"):
         trainer.run_fn(fn_args)
     assert any(
         "kept no checkpoint; retraining it" in r.getMessage()

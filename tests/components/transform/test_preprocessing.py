@@ -143,10 +143,10 @@ def test_optional_numbers_read_dense_and_missing_cells_still_get_the_mean(
     for name in ("always", "colour", "label"):
         assert spec[name] == inferred[name], name
 
-    custom_config = dict(config.to_dict(), columns=[
-        {"name": d.name, "key": d.key, "kind": d.kind, "image_shape": None}
-        for d in feature_kinds.read_column_table(curated)
-    ])
+    # As the Transform executor hands it over.
+    custom_config = feature_kinds.with_column_table(
+        config.to_dict(), feature_kinds.read_column_table(curated)
+    )
     transformed, tft_output = analyze_and_transform_examples(
         path, curated, custom_config, str(tmp_path / "tft"))
     by_key = {d.name: d.key for d in decisions}
