@@ -61,7 +61,9 @@ import sys
 import tfx
 
 LOGGER = logging.getLogger(__name__)
-TFX_ENTRYPOINT = "tfx.orchestration.kubeflow.v2.container.kubeflow_v2_run_executor"
+TFX_ENTRYPOINT = (
+    "tfx.orchestration.kubeflow.v2.container.kubeflow_v2_run_executor"
+)
 # The version whose entrypoint arguments and ExecutorInput handling this
 # module was written against (tests/components/test_kfp_entrypoint.py checks the lock).
 TESTED_TFX_VERSION = "1.21"
@@ -79,18 +81,13 @@ UNSTAGED_URL = re.compile(r"\b(minio|s3)://[^\s\"']*")
 # e5b22de) -> where they live now (tests/components/test_kfp_entrypoint.py
 # runs a spec compiled then).
 MOVED_REFERENCES = {
-    "components.executor.Executor":
-        "components.autokeras_tuner.executor.Executor",
-    "components.feature_kinds_gen.Executor":
-        "components.feature_kinds_gen.executor.Executor",
+    "components.executor.Executor": "components.autokeras_tuner.executor.Executor",
+    "components.feature_kinds_gen.Executor": "components.feature_kinds_gen.executor.Executor",
     "components.transform.Executor": "components.transform.executor.Executor",
-    "components.csv_example_gen.Executor":
-        "components.example_gen.csv_executor.Executor",
-    "components.image_example_gen.Executor":
-        "components.example_gen.image_executor.Executor",
+    "components.csv_example_gen.Executor": "components.example_gen.csv_executor.Executor",
+    "components.image_example_gen.Executor": "components.example_gen.image_executor.Executor",
     "components.trainer.run_fn": "components.trainer.train.run_fn",
-    "components.preprocessing.preprocessing_fn":
-        "components.transform.preprocessing.preprocessing_fn",
+    "components.preprocessing.preprocessing_fn": "components.transform.preprocessing.preprocessing_fn",
     "components.eval_metrics": "components.evaluator.eval_metrics",
 }
 _MOVED = re.compile(
@@ -111,7 +108,7 @@ def _flag_value(argv, flag):
         if arg == flag and i + 1 < len(argv):
             return i + 1, argv[i + 1]
         if arg.startswith(flag + "="):
-            return i, arg[len(flag) + 1:]
+            return i, arg[len(flag) + 1 :]
     return None, None
 
 
@@ -129,8 +126,9 @@ def _has_type(artifact_type):
 def fill_input_types(executor_input, inputs_spec):
     """Gives every input artifact with an empty type its declared type."""
     declared = (inputs_spec or {}).get("artifacts", {})
-    for name, listed in executor_input.get("inputs", {}).get(
-            "artifacts", {}).items():
+    for name, listed in (
+        executor_input.get("inputs", {}).get("artifacts", {}).items()
+    ):
         for artifact in listed.get("artifacts", []):
             if _has_type(artifact.get("type")):
                 continue
@@ -149,7 +147,7 @@ def local_path(uri, staging_root="/"):
     None."""
     for scheme, folder in STAGED_SCHEMES.items():
         if uri.startswith(scheme):
-            return os.path.join(staging_root, folder, uri[len(scheme):])
+            return os.path.join(staging_root, folder, uri[len(scheme) :])
     return None
 
 
@@ -171,8 +169,9 @@ def stage_uris(executor_input, staging_root="/"):
     remote URI} of every staged artifact."""
     restored = {}
     for side in ("inputs", "outputs"):
-        for listed in executor_input.get(side, {}).get(
-                "artifacts", {}).values():
+        for listed in (
+            executor_input.get(side, {}).get("artifacts", {}).values()
+        ):
             for artifact in listed.get("artifacts", []):
                 path = local_path(artifact.get("uri", ""), staging_root)
                 if path is None:
@@ -216,8 +215,9 @@ def follow_moved_references(argv, executor_input):
 
 def refuse_unstaged_urls(executor_input):
     """Stops at a parameter holding a `minio://` or `s3://` path."""
-    for name, value in executor_input.get("inputs", {}).get(
-            "parameterValues", {}).items():
+    for name, value in (
+        executor_input.get("inputs", {}).get("parameterValues", {}).items()
+    ):
         if not isinstance(value, str):
             continue
         match = UNSTAGED_URL.search(value)
@@ -239,7 +239,7 @@ def _remote(value, restored):
         return value
     for path, uri in restored.items():
         if value == path or value.startswith(path + "/"):
-            return uri + value[len(path):]
+            return uri + value[len(path) :]
     return value
 
 
@@ -266,7 +266,8 @@ def _check_tfx_version():
     if not tfx.__version__.startswith(TESTED_TFX_VERSION + "."):
         LOGGER.warning(
             "components.kfp_entrypoint was written against TFX %s's v2 "
-            "entrypoint; this image has TFX %s.", TESTED_TFX_VERSION,
+            "entrypoint; this image has TFX %s.",
+            TESTED_TFX_VERSION,
             tfx.__version__,
         )
 
@@ -313,8 +314,10 @@ def main(argv=None):
         runpy.run_module(TFX_ENTRYPOINT, run_name="__main__")
         code = 0
     except SystemExit as done:
-        code = done.code if isinstance(done.code, int) else (
-            0 if done.code is None else 1
+        code = (
+            done.code
+            if isinstance(done.code, int)
+            else (0 if done.code is None else 1)
         )
     if code == 0:
         restore_output_uris(output_file, restored)

@@ -19,36 +19,44 @@ import time
 import traceback
 
 from components.util import feature_kinds
-from pipelines.preflight import input_checks
 from pipelines import cli_args
 from pipelines import kfp_cli
+from pipelines.preflight import input_checks
 
 
 def _add_run_arguments(parser, data_required):
     parser.add_argument(
-        "--data", required=data_required,
+        "--data",
+        required=data_required,
         help="directory with the raw CSV (or TFRecord) files",
     )
     # Not required by argparse: image folders have their label built in.
     cli_args.add_model_arguments(
-        parser, label_required=False,
+        parser,
+        label_required=False,
         label_help="the label column (required except with --input-format "
         "images, whose label is the class folder's name)",
     )
     parser.add_argument(
-        "--input-format", choices=("csv", "tfrecord", "images"),
+        "--input-format",
+        choices=("csv", "tfrecord", "images"),
         default="csv",
         help="images: one sub-directory of PNG/JPEG files per class",
     )
-    parser.add_argument("--output", default="output",
-                        help="directory for artifacts, metadata and models")
     parser.add_argument(
-        "--pipeline-name", default=None,
+        "--output",
+        default="output",
+        help="directory for artifacts, metadata and models",
+    )
+    parser.add_argument(
+        "--pipeline-name",
+        default=None,
         help="name of the pipeline (default: from the label, task and "
         "columns, so each dataset has its own models and search history)",
     )
     parser.add_argument(
-        "--verbose", action="store_true",
+        "--verbose",
+        action="store_true",
         help="show every library's log on the console too (it always goes "
         "to the log file in the pipeline's directory)",
     )
@@ -133,15 +141,19 @@ def run(args):
         # Unnamed tasks: classification for one label; inferred from the
         # values (None) for each label of a multi-task run.
         label_tasks = feature_kinds.label_tasks_for(
-            labels, args.task,
-            default=feature_kinds.CLASSIFICATION if len(labels) == 1
-            else None,
+            labels,
+            args.task,
+            default=feature_kinds.CLASSIFICATION if len(labels) == 1 else None,
         )
         (label, task), *others = label_tasks
         report = input_checks.check_csv_input(
-            args.data, label, task,
-            categorical=args.categorical, text=args.text,
-            exclude=args.exclude, other_labels=others,
+            args.data,
+            label,
+            task,
+            categorical=args.categorical,
+            text=args.text,
+            exclude=args.exclude,
+            other_labels=others,
         )
         args.label_tasks = [(name, report.tasks[name]) for name in labels]
         if len(labels) > 1:
@@ -181,6 +193,7 @@ def run(args):
 def _run_pipeline(args, config, columns, console):
     """Runs the local pipeline with live progress; prints and returns its
     summary."""
+
     def say(line):
         print(line, file=console.stream, flush=True)
 
@@ -208,10 +221,13 @@ def _local_pipeline(args, config, columns, console, say):
         args.output, args.pipeline_name, identity
     )
     paths = local_runner.local_paths(args.output, args.pipeline_name)
-    console.move_log(os.path.join(
-        paths["pipeline_dir"], "logs",
-        time.strftime("run-%Y%m%dT%H%M%SZ.log", time.gmtime()),
-    ))
+    console.move_log(
+        os.path.join(
+            paths["pipeline_dir"],
+            "logs",
+            time.strftime("run-%Y%m%dT%H%M%SZ.log", time.gmtime()),
+        )
+    )
     args.log_path = console.log_path
     pipeline = local_runner.create_local_pipeline(
         data_root=args.data,
@@ -241,12 +257,19 @@ def _run_with_progress(pipeline, args, console):
 
     stages = [c.id for c in pipeline.components]
     search_stage = next(
-        (c.id for c in pipeline.components
-         if isinstance(c, tuner_component.AutoKerasTuner)), None,
+        (
+            c.id
+            for c in pipeline.components
+            if isinstance(c, tuner_component.AutoKerasTuner)
+        ),
+        None,
     )
     handler = progress.install(
-        stages, stream=console.stream, verbose=args.verbose,
-        search_stage=search_stage, max_trials=args.max_trials,
+        stages,
+        stream=console.stream,
+        verbose=args.verbose,
+        search_stage=search_stage,
+        max_trials=args.max_trials,
     )
     try:
         local_runner.run(pipeline)
@@ -265,14 +288,17 @@ def _summarize(paths, stage_seconds, total_seconds, console, say):
     summary["metadata_path"] = paths["metadata_path"]
     # ML Metadata's record of each node completes the live lines' record.
     summary["stage_seconds"] = {
-        **stage_seconds, **summary.get("stage_seconds", {})
+        **stage_seconds,
+        **summary.get("stage_seconds", {}),
     }
     summary["total_seconds"] = total_seconds
     summary["log_path"] = console.log_path
-    say(run_summary.format_summary(
-        summary,
-        command_prefix="./dev " if env_config.in_dev_runtime() else "",
-    ))
+    say(
+        run_summary.format_summary(
+            summary,
+            command_prefix="./dev " if env_config.in_dev_runtime() else "",
+        )
+    )
     say(f"  wall time:      {summary['total_seconds']:.0f} s")
     return summary
 

@@ -44,15 +44,20 @@ def label_columns(label, header=None):
     return comma_list(label or "")
 
 
-def add_label_arguments(parser, label_required=True,
-                        label_help="the label column"):
+def add_label_arguments(
+    parser, label_required=True, label_help="the label column"
+):
     parser.add_argument(
-        "--label", required=label_required, default=None,
+        "--label",
+        required=label_required,
+        default=None,
         help=label_help + "; several joined by ',' train one model with a "
         "head per label (multi-task)",
     )
     parser.add_argument(
-        "--task", type=task_argument, default=None,
+        "--task",
+        type=task_argument,
+        default=None,
         metavar="{classification,regression} or LABEL=TASK,...",
         help="the task of every label, or of each (LABEL=TASK pairs joined "
         "by ','). Default: classification for a single label; in a "
@@ -62,14 +67,28 @@ def add_label_arguments(parser, label_required=True,
 
 
 def add_column_arguments(parser):
-    parser.add_argument("--categorical", type=comma_list, default=[],
-                        help="integer columns to treat as categories")
-    parser.add_argument("--text", type=comma_list, default=[],
-                        help="string columns holding free text")
-    parser.add_argument("--exclude", type=comma_list, default=[],
-                        help="columns the model must not see")
     parser.add_argument(
-        "--image", type=comma_list, default=[],
+        "--categorical",
+        type=comma_list,
+        default=[],
+        help="integer columns to treat as categories",
+    )
+    parser.add_argument(
+        "--text",
+        type=comma_list,
+        default=[],
+        help="string columns holding free text",
+    )
+    parser.add_argument(
+        "--exclude",
+        type=comma_list,
+        default=[],
+        help="columns the model must not see",
+    )
+    parser.add_argument(
+        "--image",
+        type=comma_list,
+        default=[],
         help="columns of encoded image bytes (found from the data from 100 "
         "images on; name them for fewer)",
     )
@@ -77,7 +96,9 @@ def add_column_arguments(parser):
 
 def add_image_arguments(parser):
     parser.add_argument(
-        "--image-weights", default=None, metavar="PATH",
+        "--image-weights",
+        default=None,
+        metavar="PATH",
         help="local weights file of one large image backbone (named as "
         "Keras names them, e.g. efficientnetb0_notop.h5); it then joins "
         "the search. Without it, images train from scratch on small nets",
@@ -87,42 +108,62 @@ def add_image_arguments(parser):
 def add_search_arguments(parser):
     parser.add_argument("--max-trials", type=int, default=10)
     parser.add_argument(
-        "--time-limit", type=int, default=0,
+        "--time-limit",
+        type=int,
+        default=0,
         help="wall-clock seconds for the whole search (0: no limit)",
     )
-    parser.add_argument("--epochs", type=int, default=10,
-                        help="epochs per trial and for the final model")
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        default=10,
+        help="epochs per trial and for the final model",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
-        "--parallel-trials", type=int, default=1,
+        "--parallel-trials",
+        type=int,
+        default=1,
         help="trials at once (worker processes; one GPU each)",
     )
     parser.add_argument(
-        "--no-warm-start", dest="warm_start", action="store_false",
+        "--no-warm-start",
+        dest="warm_start",
+        action="store_false",
         help="do not start from the previous run's best configurations",
     )
     parser.add_argument(
-        "--split", type=split_buckets, default=AUTO_SPLIT,
+        "--split",
+        type=split_buckets,
+        default=AUTO_SPLIT,
         metavar="TRAIN,EVAL,TEST",
         help="hash buckets of the train, eval and test splits: the search "
         "scores on eval, only test blesses a model (default: 3,1,1 under "
         "5000 rows, else 8,1,1)",
     )
     parser.add_argument(
-        "--final-fit", choices=FINAL_FIT_MODES, default=None,
+        "--final-fit",
+        choices=FINAL_FIT_MODES,
+        default=None,
         help="how the final model trains: retrain on train with early "
         "stopping on eval (default), warm (from the best trial's "
         "checkpoint, trained on while eval improves), or refit on "
         "train+eval for the best trial's best epoch count",
     )
     parser.add_argument(
-        "--keep-checkpoints", type=positive_int, default=1, metavar="N",
+        "--keep-checkpoints",
+        type=positive_int,
+        default=1,
+        metavar="N",
         help="the best N trials keep their weights in the tuner's results "
         "(default 1; --final-fit warm starts each model it trains from its "
         "trial's, and retrains one whose weights were not kept)",
     )
     parser.add_argument(
-        "--ensemble", type=positive_int, default=None, metavar="K",
+        "--ensemble",
+        type=positive_int,
+        default=None,
+        metavar="K",
         help="train the best K trials' configurations and serve the "
         "average of the best k <= K when it beats the single best model on "
         "eval (default 3; 1: the single best model only; not with "
@@ -177,31 +218,39 @@ def resolved_split(args):
 
 def add_blessing_arguments(parser):
     parser.add_argument(
-        "--min-accuracy", type=float, default=None,
+        "--min-accuracy",
+        type=float,
+        default=None,
         help="bless classification models at or above this test-split "
         "accuracy (default: they must beat predicting the majority class)",
     )
     parser.add_argument(
-        "--max-mse", type=float, default=None,
+        "--max-mse",
+        type=float,
+        default=None,
         help="bless regression models at or below this test-split MSE "
         "(default: they must beat predicting the mean)",
     )
     parser.add_argument(
-        "--min-eval-rows", type=int, default=30,
+        "--min-eval-rows",
+        type=int,
+        default=30,
         help="fewer test-split rows than this bless nothing (0: no minimum)",
     )
 
 
 def add_export_arguments(parser):
     parser.add_argument(
-        "--tflite", action="store_true",
+        "--tflite",
+        action="store_true",
         help="the Trainer also writes a TFLite file of the model (tabular "
         "data: no text columns)",
     )
 
 
-def add_model_arguments(parser, label_required=True,
-                        label_help="the label column"):
+def add_model_arguments(
+    parser, label_required=True, label_help="the label column"
+):
     """Everything that decides the model: label, columns, search, bar."""
     add_label_arguments(parser, label_required, label_help)
     add_column_arguments(parser)
@@ -228,8 +277,10 @@ def transform_config(args):
         image_weights=args.image_weights,
         # An image folder's `image` column is images however few there are
         # (TFDV's image domain needs 100 values).
-        image_features=tuple(args.image) + (
-            ("image",) if getattr(args, "input_format", None) == "images"
+        image_features=tuple(args.image)
+        + (
+            ("image",)
+            if getattr(args, "input_format", None) == "images"
             else ()
         ),
     )

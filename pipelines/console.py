@@ -32,8 +32,9 @@ class Console:
         sys.stdout.flush()
         sys.stderr.flush()
         self._saved = (os.dup(1), os.dup(2))
-        fd, self.log_path = tempfile.mkstemp(prefix="autokeras-tfx-",
-                                             suffix=".log")
+        fd, self.log_path = tempfile.mkstemp(
+            prefix="autokeras-tfx-", suffix=".log"
+        )
         self._log = os.fdopen(fd, "ab", buffering=0)
         self._lock = threading.Lock()
         self._tee = None
@@ -51,17 +52,29 @@ class Console:
             os.dup2(write_end, 2)
             os.close(write_end)
             self._tee = threading.Thread(
-                target=self._copy, args=(read_end, terminal), daemon=True,
+                target=self._copy,
+                args=(read_end, terminal),
+                daemon=True,
                 name="akt-log-tee",
             )
             self._tee.start()
             # The person's lines go through the tee: into the log as well.
             person_out = person_err = 1
         # Line-buffered, so progress lines show the moment they are made.
-        self.stream = os.fdopen(os.dup(person_out), "w", buffering=1,
-                                encoding="utf-8", errors="replace")
-        self.errors = os.fdopen(os.dup(person_err), "w", buffering=1,
-                                encoding="utf-8", errors="replace")
+        self.stream = os.fdopen(
+            os.dup(person_out),
+            "w",
+            buffering=1,
+            encoding="utf-8",
+            errors="replace",
+        )
+        self.errors = os.fdopen(
+            os.dup(person_err),
+            "w",
+            buffering=1,
+            encoding="utf-8",
+            errors="replace",
+        )
 
     def is_terminal(self):
         """Whether a person's terminal reads `stream` (not a file or CI)."""

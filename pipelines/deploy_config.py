@@ -76,4 +76,3 @@ def beam_args(engine, **values):
                 f"pass {missing.args[0]}=... ."
             ) from None
     return filled
-

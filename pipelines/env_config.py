@@ -97,8 +97,10 @@ def in_dev_runtime():
 def cluster_overrides():
     """The `ClusterSettings` fields the environment sets (only those)."""
     overrides = {}
-    for field, name in (("cpu_image", "AKT_CPU_IMAGE"),
-                        ("gpu_image", "AKT_GPU_IMAGE")):
+    for field, name in (
+        ("cpu_image", "AKT_CPU_IMAGE"),
+        ("gpu_image", "AKT_GPU_IMAGE"),
+    ):
         if _get(name) is not None:
             overrides[field] = _get(name)
     if _get("AKT_GPU_COUNT") is not None:

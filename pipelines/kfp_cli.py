@@ -38,66 +38,117 @@ def _add_connection_arguments(parser):
         "(default: $KF_PIPELINES_ENDPOINT, else found through the kube "
         "config)",
     )
-    parser.add_argument("--namespace", default="kubeflow",
-                        help="the Kubeflow profile namespace (multi-user)")
+    parser.add_argument(
+        "--namespace",
+        default="kubeflow",
+        help="the Kubeflow profile namespace (multi-user)",
+    )
     parser.add_argument("--token", help="a bearer token for the KFP API")
-    parser.add_argument("--iap-client-id",
-                        help="OAuth client id of an IAP-protected endpoint")
-    parser.add_argument("--kube-context",
-                        help="kube config context (when no --endpoint)")
+    parser.add_argument(
+        "--iap-client-id", help="OAuth client id of an IAP-protected endpoint"
+    )
+    parser.add_argument(
+        "--kube-context", help="kube config context (when no --endpoint)"
+    )
     parser.add_argument("--ssl-ca-cert", help="CA bundle of the endpoint")
 
 
 def _add_compile_arguments(parser):
-    parser.add_argument("--output", default="autokeras-tfx.yaml",
-                        help="the YAML file to write (must end in .yaml)")
+    parser.add_argument(
+        "--output",
+        default="autokeras-tfx.yaml",
+        help="the YAML file to write (must end in .yaml)",
+    )
     # The model's flags are `run`'s, defined once in cli_args.
     cli_args.add_model_arguments(parser)
     parser.add_argument("--pipeline-name", default="autokeras-tfx")
-    parser.add_argument("--data-root", default="gs://BUCKET/data",
-                        help="default of the data_root run parameter")
-    parser.add_argument("--serving-model-dir", default="gs://BUCKET/serving",
-                        help="where blessed models are pushed")
+    parser.add_argument(
+        "--data-root",
+        default="gs://BUCKET/data",
+        help="default of the data_root run parameter",
+    )
+    parser.add_argument(
+        "--serving-model-dir",
+        default="gs://BUCKET/serving",
+        help="where blessed models are pushed",
+    )
     parser.add_argument(
         "--history-dir",
         help="where each run leaves its search and pushed model for the "
         "next (default: SERVING_MODEL_DIR-history); every pod must reach "
-        "it: gs:// or a mounted volume, not minio:// or s3://")
-    parser.add_argument("--cpu-image",
-                        default=deploy_config.DEFAULT_CPU_IMAGE)
-    parser.add_argument("--gpu-image",
-                        default=deploy_config.DEFAULT_GPU_IMAGE)
-    parser.add_argument("--gpu-count", type=int, default=1,
-                        help="GPUs of the tuner pod (0: tuner on CPU)")
+        "it: gs:// or a mounted volume, not minio:// or s3://",
+    )
+    parser.add_argument("--cpu-image", default=deploy_config.DEFAULT_CPU_IMAGE)
+    parser.add_argument("--gpu-image", default=deploy_config.DEFAULT_GPU_IMAGE)
+    parser.add_argument(
+        "--gpu-count",
+        type=int,
+        default=1,
+        help="GPUs of the tuner pod (0: tuner on CPU)",
+    )
     parser.add_argument("--gpu-resource", default="nvidia.com/gpu")
     parser.add_argument("--trainer-on-gpu", action="store_true")
-    parser.add_argument("--cpu-limit", type=float, default=4,
-                        help="vCPUs of a GPU pod (request = limit)")
-    parser.add_argument("--memory-limit-gib", type=float, default=16,
-                        help="memory of a GPU pod (request = limit)")
-    parser.add_argument("--task-cpu-limit", type=float, default=2,
-                        help="vCPUs of every other pod (request = limit; "
-                        "the Beam stages' DirectRunner workers)")
-    parser.add_argument("--task-memory-limit-gib", type=float, default=8,
-                        help="memory of every other pod (request = limit)")
-    parser.add_argument("--retries", type=int, default=2,
-                        help="retries of a failed task (backoff 60 s, "
-                        "doubling)")
-    parser.add_argument("--retry-window-hours", type=float, default=72,
-                        help="no task retries later than this after its "
-                        "first attempt started")
-    parser.add_argument("--tuner-retries", type=int, default=5,
-                        help="retries of the tuner, which resumes its "
-                        "search (backoff 120 s, doubling)")
-    parser.add_argument("--node-selector", type=_key_values, default={},
-                        help="LABEL=VALUE,... a GPU pod's node must have")
     parser.add_argument(
-        "--toleration", type=_key_values, action="append", dest="tolerations",
+        "--cpu-limit",
+        type=float,
+        default=4,
+        help="vCPUs of a GPU pod (request = limit)",
+    )
+    parser.add_argument(
+        "--memory-limit-gib",
+        type=float,
+        default=16,
+        help="memory of a GPU pod (request = limit)",
+    )
+    parser.add_argument(
+        "--task-cpu-limit",
+        type=float,
+        default=2,
+        help="vCPUs of every other pod (request = limit; "
+        "the Beam stages' DirectRunner workers)",
+    )
+    parser.add_argument(
+        "--task-memory-limit-gib",
+        type=float,
+        default=8,
+        help="memory of every other pod (request = limit)",
+    )
+    parser.add_argument(
+        "--retries",
+        type=int,
+        default=2,
+        help="retries of a failed task (backoff 60 s, doubling)",
+    )
+    parser.add_argument(
+        "--retry-window-hours",
+        type=float,
+        default=72,
+        help="no task retries later than this after its first attempt started",
+    )
+    parser.add_argument(
+        "--tuner-retries",
+        type=int,
+        default=5,
+        help="retries of the tuner, which resumes its "
+        "search (backoff 120 s, doubling)",
+    )
+    parser.add_argument(
+        "--node-selector",
+        type=_key_values,
+        default={},
+        help="LABEL=VALUE,... a GPU pod's node must have",
+    )
+    parser.add_argument(
+        "--toleration",
+        type=_key_values,
+        action="append",
+        dest="tolerations",
         help="key=K,operator=Exists|Equal,value=V,effect=E (repeatable; "
         "default: tolerate the nvidia.com/gpu taint)",
     )
     parser.add_argument(
-        "--beam-args", type=str.split,
+        "--beam-args",
+        type=str.split,
         default=list(deploy_config.DIRECT_MULTI_PROCESS_ARGS),
         help="Beam args of the data stages, space-separated",
     )
@@ -105,23 +156,39 @@ def _add_compile_arguments(parser):
 
 def _add_run_arguments(parser):
     parser.add_argument("--pipeline-name", required=True)
-    parser.add_argument("--version-id",
-                        help="a pipeline version (default: the latest)")
-    parser.add_argument("--pipeline-root", required=True,
-                        help="where the run writes artifacts, e.g. "
-                        "gs://BUCKET/root or minio://mlpipeline/v2/artifacts")
+    parser.add_argument(
+        "--version-id", help="a pipeline version (default: the latest)"
+    )
+    parser.add_argument(
+        "--pipeline-root",
+        required=True,
+        help="where the run writes artifacts, e.g. "
+        "gs://BUCKET/root or minio://mlpipeline/v2/artifacts",
+    )
     parser.add_argument("--experiment", default="autokeras-tfx")
     parser.add_argument("--run-name")
     parser.add_argument("--data-root")
     parser.add_argument("--max-trials", type=int)
-    parser.add_argument("--time-limit", type=int,
-                        help="seconds for the whole search (0: no limit)")
-    parser.add_argument("--seed", type=int,
-                        help="the search's seed (default: the compiled one)")
-    parser.add_argument("--epochs", type=int,
-                        help="epochs per trial (default: the compiled one)")
     parser.add_argument(
-        "--no-warm-start", dest="warm_start", action="store_const", const=0,
+        "--time-limit",
+        type=int,
+        help="seconds for the whole search (0: no limit)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        help="the search's seed (default: the compiled one)",
+    )
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        help="epochs per trial (default: the compiled one)",
+    )
+    parser.add_argument(
+        "--no-warm-start",
+        dest="warm_start",
+        action="store_const",
+        const=0,
         default=None,
         help="start this run's search cold, not from the latest results",
     )
@@ -134,25 +201,30 @@ def add_parser(commands):
         "kfp", help="compile, upload, run and schedule on Kubeflow Pipelines"
     )
     actions = kfp.add_subparsers(dest="kfp_command", required=True)
-    _add_compile_arguments(actions.add_parser(
-        "compile", help="write the pipeline YAML for KFP 2"))
+    _add_compile_arguments(
+        actions.add_parser("compile", help="write the pipeline YAML for KFP 2")
+    )
     upload = actions.add_parser("upload", help="upload a pipeline version")
     _add_connection_arguments(upload)
     upload.add_argument("--package", required=True, help="the compiled YAML")
     upload.add_argument("--pipeline-name", required=True)
-    upload.add_argument("--version", help="version name (default: file name"
-                        " and time)")
+    upload.add_argument(
+        "--version", help="version name (default: file name and time)"
+    )
     upload.add_argument("--description")
     run = actions.add_parser("run", help="start a run of an uploaded pipeline")
     _add_connection_arguments(run)
     _add_run_arguments(run)
     schedule = actions.add_parser(
-        "schedule", help="create a recurring run (scheduled retraining)")
+        "schedule", help="create a recurring run (scheduled retraining)"
+    )
     _add_connection_arguments(schedule)
     _add_run_arguments(schedule)
     when = schedule.add_mutually_exclusive_group(required=True)
-    when.add_argument("--cron", help='6 fields, seconds first: "0 0 3 * * *"'
-                      " is 03:00 every day")
+    when.add_argument(
+        "--cron",
+        help='6 fields, seconds first: "0 0 3 * * *" is 03:00 every day',
+    )
     when.add_argument("--interval-seconds", type=int)
     runs = actions.add_parser("runs", help="list recent runs")
     _add_connection_arguments(runs)

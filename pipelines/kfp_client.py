@@ -48,7 +48,8 @@ def _server_message(error):
         return body.get("message") or body.get("error") or error.reason
     except (TypeError, ValueError, AttributeError):
         return (error.body or b"").decode(errors="replace").strip() or (
-            error.reason)
+            error.reason
+        )
 
 
 def explain(error, endpoint, what):
@@ -56,21 +57,28 @@ def explain(error, endpoint, what):
     message = _server_message(error)
     where = f"the KFP API at {endpoint or '(kube config)'}"
     if error.status == 401:
-        hint = ("pass a valid --token (e.g. from `kubectl create token`), or "
-                "--iap-client-id for an IAP endpoint")
-        return KfpError(f"{where} rejected the credentials (HTTP 401: "
-                        f"{message}); {hint}.")
+        hint = (
+            "pass a valid --token (e.g. from `kubectl create token`), or "
+            "--iap-client-id for an IAP endpoint"
+        )
+        return KfpError(
+            f"{where} rejected the credentials (HTTP 401: {message}); {hint}."
+        )
     if error.status == 403:
-        return KfpError(f"{where} refused access to {what} (HTTP 403: "
-                        f"{message}); check --namespace and ask the cluster "
-                        "admin for a role in that profile.")
+        return KfpError(
+            f"{where} refused access to {what} (HTTP 403: "
+            f"{message}); check --namespace and ask the cluster "
+            "admin for a role in that profile."
+        )
     if error.status == 404:
         return KfpError(f"{where} has no {what} (HTTP 404: {message}).")
     if error.status == 400:
-        return KfpError(f"{where} rejected {what} as invalid (HTTP 400: "
-                        f"{message}).")
-    return KfpError(f"{where} failed on {what} (HTTP {error.status}: "
-                    f"{message}).")
+        return KfpError(
+            f"{where} rejected {what} as invalid (HTTP 400: {message})."
+        )
+    return KfpError(
+        f"{where} failed on {what} (HTTP {error.status}: {message})."
+    )
 
 
 class Session:
@@ -78,21 +86,26 @@ class Session:
 
     def __init__(self, args):
         self.endpoint = args.endpoint or os.environ.get(
-            "KF_PIPELINES_ENDPOINT")
+            "KF_PIPELINES_ENDPOINT"
+        )
         self.namespace = args.namespace
         # Said on every start; our README states the KFP versions we need.
         warnings.filterwarnings(
-            "ignore", message="This client only works with Kubeflow",
+            "ignore",
+            message="This client only works with Kubeflow",
             category=FutureWarning,
         )
-        self.client = self.call("the health check", lambda: _Client(
-            host=self.endpoint,
-            namespace=args.namespace or "kubeflow",
-            existing_token=args.token,
-            client_id=args.iap_client_id,
-            kube_context=args.kube_context,
-            ssl_ca_cert=args.ssl_ca_cert,
-        ))
+        self.client = self.call(
+            "the health check",
+            lambda: _Client(
+                host=self.endpoint,
+                namespace=args.namespace or "kubeflow",
+                existing_token=args.token,
+                client_id=args.iap_client_id,
+                kube_context=args.kube_context,
+                ssl_ca_cert=args.ssl_ca_cert,
+            ),
+        )
 
     def call(self, what, function):
         try:
@@ -107,8 +120,9 @@ class Session:
             ) from None
 
     def pipeline_id(self, name):
-        pipeline_id = self.call(f"pipeline {name!r}",
-                                lambda: self.client.get_pipeline_id(name))
+        pipeline_id = self.call(
+            f"pipeline {name!r}", lambda: self.client.get_pipeline_id(name)
+        )
         if pipeline_id is None:
             raise KfpError(
                 f"no pipeline named {name!r} at {self.endpoint}; upload it "
@@ -121,7 +135,8 @@ class Session:
         response = self.call(
             f"the versions of pipeline {name!r}",
             lambda: self.client.list_pipeline_versions(
-                pipeline_id, page_size=1, sort_by="created_at desc"),
+                pipeline_id, page_size=1, sort_by="created_at desc"
+            ),
         )
         if not response.pipeline_versions:
             raise KfpError(f"pipeline {name!r} has no version; upload one.")
@@ -131,7 +146,8 @@ class Session:
         experiment = self.call(
             f"experiment {name!r}",
             lambda: self.client.create_experiment(
-                name, namespace=self.namespace),
+                name, namespace=self.namespace
+            ),
         )
         return experiment.experiment_id
 
@@ -139,7 +155,8 @@ class Session:
         """Pipeline id, version id, experiment id and parameters of a run."""
         pipeline_id = self.pipeline_id(args.pipeline_name)
         version_id = args.version_id or self.latest_version(
-            pipeline_id, args.pipeline_name)
+            pipeline_id, args.pipeline_name
+        )
         params = {
             parameter: getattr(args, attribute)
             for attribute, parameter in RUN_PARAMETERS.items()
@@ -157,8 +174,10 @@ class Session:
 
 def _check_package(path):
     if not os.path.isfile(path):
-        raise KfpError(f"no pipeline package at {path!r}; write one with "
-                       "`autokeras-tfx kfp compile --output FILE.yaml`.")
+        raise KfpError(
+            f"no pipeline package at {path!r}; write one with "
+            "`autokeras-tfx kfp compile --output FILE.yaml`."
+        )
     if not path.endswith((".yaml", ".yml")):
         raise KfpError(f"{path!r} is not a .yaml pipeline package.")
 
@@ -169,26 +188,44 @@ def upload_command(args):
     session = Session(args)
     client = session.client
     what = f"pipeline package {args.package!r}"
-    existing = session.call(f"pipeline {args.pipeline_name!r}",
-                            lambda: client.get_pipeline_id(args.pipeline_name))
+    existing = session.call(
+        f"pipeline {args.pipeline_name!r}",
+        lambda: client.get_pipeline_id(args.pipeline_name),
+    )
     if existing is None:
-        pipeline = session.call(what, lambda: client.upload_pipeline(
-            args.package, pipeline_name=args.pipeline_name,
-            description=args.description))
-        versions = session.latest_version(pipeline.pipeline_id,
-                                          args.pipeline_name)
-        print(f"uploaded pipeline {args.pipeline_name}: "
-              f"id {pipeline.pipeline_id}, version {versions}")
+        pipeline = session.call(
+            what,
+            lambda: client.upload_pipeline(
+                args.package,
+                pipeline_name=args.pipeline_name,
+                description=args.description,
+            ),
+        )
+        versions = session.latest_version(
+            pipeline.pipeline_id, args.pipeline_name
+        )
+        print(
+            f"uploaded pipeline {args.pipeline_name}: "
+            f"id {pipeline.pipeline_id}, version {versions}"
+        )
         return pipeline.pipeline_id, versions
     version_name = args.version or "{}-{}".format(
         os.path.splitext(os.path.basename(args.package))[0],
         datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%d%H%M%S"),
     )
-    version = session.call(what, lambda: client.upload_pipeline_version(
-        args.package, version_name, pipeline_id=existing,
-        description=args.description))
-    print(f"uploaded version {version_name} of {args.pipeline_name}: "
-          f"id {version.pipeline_version_id}")
+    version = session.call(
+        what,
+        lambda: client.upload_pipeline_version(
+            args.package,
+            version_name,
+            pipeline_id=existing,
+            description=args.description,
+        ),
+    )
+    print(
+        f"uploaded version {version_name} of {args.pipeline_name}: "
+        f"id {version.pipeline_version_id}"
+    )
     return existing, version.pipeline_version_id
 
 
@@ -199,8 +236,10 @@ def run_command(args):
         args.pipeline_name,
         datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%d-%H%M%S"),
     )
-    run = session.call(f"a run of {args.pipeline_name!r}", lambda: (
-        session.client.run_pipeline(job_name=name, **target)))
+    run = session.call(
+        f"a run of {args.pipeline_name!r}",
+        lambda: session.client.run_pipeline(job_name=name, **target),
+    )
     print(f"started run {run.run_id} ({name})")
     return run.run_id
 
@@ -219,8 +258,10 @@ def schedule_command(args):
     if args.cron is not None:
         _check_cron(args.cron)
     if args.interval_seconds is not None and args.interval_seconds < 60:
-        raise KfpError(f"--interval-seconds must be at least 60; received "
-                       f"{args.interval_seconds}.")
+        raise KfpError(
+            f"--interval-seconds must be at least 60; received "
+            f"{args.interval_seconds}."
+        )
     session = Session(args)
     target = session.run_target(args)
     name = args.run_name or f"{args.pipeline_name}-retraining"
@@ -246,16 +287,25 @@ def runs_command(args):
     if args.experiment:
         experiment_id = session.call(
             f"experiment {args.experiment!r}",
-            lambda: client.get_experiment(experiment_name=args.experiment,
-                                          namespace=session.namespace),
+            lambda: client.get_experiment(
+                experiment_name=args.experiment, namespace=session.namespace
+            ),
         ).experiment_id
-    response = session.call("the runs", lambda: client.list_runs(
-        page_size=args.limit, sort_by="created_at desc",
-        experiment_id=experiment_id, namespace=session.namespace))
+    response = session.call(
+        "the runs",
+        lambda: client.list_runs(
+            page_size=args.limit,
+            sort_by="created_at desc",
+            experiment_id=experiment_id,
+            namespace=session.namespace,
+        ),
+    )
     runs = response.runs or []
     for run in runs:
-        print(f"{run.run_id}  {run.state or '-':10}  {run.created_at}  "
-              f"{run.display_name}")
+        print(
+            f"{run.run_id}  {run.state or '-':10}  {run.created_at}  "
+            f"{run.display_name}"
+        )
     if not runs:
         print("no runs")
     return runs

@@ -56,25 +56,23 @@ from google.protobuf import json_format
 from kfp.pipeline_spec import pipeline_spec_pb2
 from tfx import v1 as tfx
 
-from pipelines import pipeline as pipeline_lib
 from pipelines import deploy_config
 from pipelines import env_config
+from pipelines import pipeline as pipeline_lib
 
 TUNER_ID = "AutoKerasTuner"
 TRAINER_ID = "Trainer"
 ENTRYPOINT_COMMAND = ["python", "-m", "components.kfp_entrypoint"]
 # The pipeline root is not part of the bare spec: KFP takes it per run.
 PIPELINE_ROOT_AT_SUBMIT = "pipeline-root-is-given-when-a-run-is-submitted"
-ResourceSpec = (
-    pipeline_spec_pb2.PipelineDeploymentConfig.PipelineContainerSpec
-    .ResourceSpec
-)
+ResourceSpec = pipeline_spec_pb2.PipelineDeploymentConfig.PipelineContainerSpec.ResourceSpec
 
 
 def _default_tolerations():
     # GPU node pools are usually tainted so that only GPU pods land there.
-    return [{"key": "nvidia.com/gpu", "operator": "Exists",
-             "effect": "NoSchedule"}]
+    return [
+        {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}
+    ]
 
 
 @dataclasses.dataclass
@@ -133,12 +131,15 @@ class ClusterSettings:
             raise ValueError(
                 f"gpu_count must be 0 or more; received {self.gpu_count}."
             )
-        for name in ("cpu_limit", "memory_limit_gib", "task_cpu_limit",
-                     "task_memory_limit_gib"):
+        for name in (
+            "cpu_limit",
+            "memory_limit_gib",
+            "task_cpu_limit",
+            "task_memory_limit_gib",
+        ):
             if getattr(self, name) <= 0:
                 raise ValueError(
-                    f"{name} must be positive; received "
-                    f"{getattr(self, name)}."
+                    f"{name} must be positive; received {getattr(self, name)}."
                 )
         if self.retry_window_hours <= 0:
             raise ValueError(
@@ -303,7 +304,8 @@ def create_kubeflow_pipeline(
     gpu_ids = settings.gpu_component_ids()
     for component_id, component in components.items():
         component.with_platform_config(
-            settings.resource_spec() if component_id in gpu_ids
+            settings.resource_spec()
+            if component_id in gpu_ids
             else _cpu_memory(
                 settings.task_cpu_limit, settings.task_memory_limit_gib
             )
@@ -322,8 +324,11 @@ def kubernetes_platform_spec(settings, compiled_spec):
         component_name = tasks[component_id]["componentRef"]["name"]
         label = compiled_spec["components"][component_name]["executorLabel"]
         executors[label] = config
-    return {"platforms": {"kubernetes": {
-        "deploymentSpec": {"executors": executors}}}}
+    return {
+        "platforms": {
+            "kubernetes": {"deploymentSpec": {"executors": executors}}
+        }
+    }
 
 
 def _duration(seconds):
@@ -333,7 +338,8 @@ def _duration(seconds):
 def retry_policy(settings, component_id):
     """The task's PipelineTaskSpec.RetryPolicy (as compiled JSON)."""
     retries = (
-        settings.tuner_retries if component_id == TUNER_ID
+        settings.tuner_retries
+        if component_id == TUNER_ID
         else settings.retries
     )
     backoff = settings.retry_backoff_seconds
@@ -353,9 +359,9 @@ def retry_policy(settings, component_id):
 
 def complete_tasks(spec, settings):
     """Our entrypoint, resources, retries and the cache on every task."""
-    task_resources = json_format.MessageToDict(_cpu_memory(
-        settings.task_cpu_limit, settings.task_memory_limit_gib
-    ))
+    task_resources = json_format.MessageToDict(
+        _cpu_memory(settings.task_cpu_limit, settings.task_memory_limit_gib)
+    )
     for executor in spec["deploymentSpec"]["executors"].values():
         if "container" in executor:
             executor["container"]["command"] = list(ENTRYPOINT_COMMAND)
@@ -385,9 +391,11 @@ def _complete_yaml(path, pipeline, settings):
     """
     with open(path) as f:
         text = f.read()
-    header = "".join(itertools.takewhile(
-        lambda line: line.startswith("#"), text.splitlines(True)
-    ))
+    header = "".join(
+        itertools.takewhile(
+            lambda line: line.startswith("#"), text.splitlines(True)
+        )
+    )
     spec = yaml.safe_load(text)
     parameters = spec["root"]["inputDefinitions"]["parameters"]
     for name, default in _runtime_parameter_defaults(pipeline).items():

@@ -20,18 +20,18 @@ from tfx.components import FileBasedExampleGen
 from tfx.dsl.components.base import executor_spec
 
 from components.autokeras_tuner import component as autokeras_component
-from components.example_gen import csv_executor as csv_example_gen
-from components.util import feature_kinds
-from components.example_gen import image_executor as image_example_gen
-from components.trainer import ensemble as ensemble_lib
-from components.trainer import final_fit as final_fit_lib
-from components.trainer import model_export
 from components.autokeras_tuner import spec as tuner_spec
 from components.evaluator.component import Evaluator
+from components.example_gen import csv_executor as csv_example_gen
+from components.example_gen import image_executor as image_example_gen
 from components.feature_kinds_gen.component import FeatureKindsGen
 from components.run_history.component import RunHistoryLookup
 from components.run_history.component import RunHistoryRecorder
+from components.trainer import ensemble as ensemble_lib
+from components.trainer import final_fit as final_fit_lib
+from components.trainer import model_export
 from components.transform.component import Transform
+from components.util import feature_kinds
 
 PIPELINE_NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]*")
 PREPROCESSING_FN = "components.transform.preprocessing.preprocessing_fn"
@@ -118,7 +118,9 @@ def _bound(lower=None, upper=None):
 
 
 def eval_config(
-    config, min_accuracy=None, max_regression_loss=None,
+    config,
+    min_accuracy=None,
+    max_regression_loss=None,
     min_eval_rows=MIN_EVAL_ROWS,
 ):
     """TFMA config: metrics, and the thresholds that bless a model.
@@ -139,14 +141,17 @@ def eval_config(
     for position, (name, task) in enumerate(config.label_tasks):
         key = feature_kinds.safe_key(name)
         metrics, prediction_key = _label_metrics(
-            task, min_accuracy, max_regression_loss,
+            task,
+            min_accuracy,
+            max_regression_loss,
             # Rows are counted once: the same rows carry every label.
             (min_eval_rows or 0) if position == 0 else None,
         )
         if not multi:
             return tfma_config.EvalConfig(
-                model_specs=[_model_spec(label_key=key,
-                                         prediction_key=prediction_key)],
+                model_specs=[
+                    _model_spec(label_key=key, prediction_key=prediction_key)
+                ],
                 slicing_specs=[tfma_config.SlicingSpec()],
                 metrics_specs=[tfma_config.MetricsSpec(metrics=metrics)],
             )
@@ -179,15 +184,14 @@ def _label_metrics(task, min_accuracy, max_regression_loss, min_eval_rows):
         metric, prediction_key = "SparseCategoricalAccuracy", "probabilities"
         direction = tfma_config.MetricDirection.HIGHER_IS_BETTER
         trivial = "AccuracyOverTrivial"
-        absolute = (
-            None if min_accuracy is None else _bound(lower=min_accuracy)
-        )
+        absolute = None if min_accuracy is None else _bound(lower=min_accuracy)
     else:
         metric, prediction_key = "MeanSquaredError", "predictions"
         direction = tfma_config.MetricDirection.LOWER_IS_BETTER
         trivial = "MseOverTrivial"
         absolute = (
-            None if max_regression_loss is None
+            None
+            if max_regression_loss is None
             else _bound(upper=max_regression_loss)
         )
     not_worse = tfma_config.MetricThreshold(
@@ -322,8 +326,11 @@ def create_pipeline(
         ),
         transform_config=transform_config,
         history=run_history_properties(
-            pipeline_name, transform_config, serving_model_dir,
-            history_dir, run_id,
+            pipeline_name,
+            transform_config,
+            serving_model_dir,
+            history_dir,
+            run_id,
         ),
         tuner_properties=dict(
             max_trials=max_trials,
@@ -346,7 +353,9 @@ def create_pipeline(
             tflite=tflite,
         ),
         evaluation=eval_config(
-            transform_config, min_accuracy, max_regression_loss,
+            transform_config,
+            min_accuracy,
+            max_regression_loss,
             min_eval_rows,
         ),
         serving_model_dir=serving_model_dir,
@@ -383,10 +392,13 @@ def example_gen_component(input_format, data_root, transform_config, split):
         return FileBasedExampleGen(
             input_base=data_root,
             output_config=output_config,
-            custom_config={csv_example_gen.LABEL_KEY: (
-                list(transform_config.label_names)
-                if transform_config.is_multi_task else transform_config.label
-            )},
+            custom_config={
+                csv_example_gen.LABEL_KEY: (
+                    list(transform_config.label_names)
+                    if transform_config.is_multi_task
+                    else transform_config.label
+                )
+            },
             custom_executor_spec=executor_spec.BeamExecutorSpec(
                 csv_example_gen.Executor
             ),
@@ -425,8 +437,13 @@ def run_history_properties(
 
 
 def trainer_custom_config(
-    transform_config, epochs, seed, epochs_follow_search=False,
-    final_fit=None, ensemble=None, tflite=False,
+    transform_config,
+    epochs,
+    seed,
+    epochs_follow_search=False,
+    final_fit=None,
+    ensemble=None,
+    tflite=False,
 ):
     """The Trainer's custom_config: the TransformConfig and the final fit's
     options (`components/trainer/train.py` reads them)."""
@@ -434,8 +451,11 @@ def trainer_custom_config(
         **transform_config.to_dict(),
         final_fit_lib.EPOCHS_OPTION: epochs,
         final_fit_lib.SEED_OPTION: seed,
-        **({tuner_spec.EPOCHS_FOLLOW_SEARCH_OPTION: True}
-           if epochs_follow_search else {}),
+        **(
+            {tuner_spec.EPOCHS_FOLLOW_SEARCH_OPTION: True}
+            if epochs_follow_search
+            else {}
+        ),
         **({final_fit_lib.FINAL_FIT_OPTION: final_fit} if final_fit else {}),
         **({ensemble_lib.ENSEMBLE_OPTION: ensemble} if ensemble else {}),
         model_export.TFLITE_OPTION: tflite,
@@ -443,8 +463,14 @@ def trainer_custom_config(
 
 
 def wire_stages(
-    example_gen, transform_config, history, tuner_properties, warm_start,
-    trainer_config, evaluation, serving_model_dir,
+    example_gen,
+    transform_config,
+    history,
+    tuner_properties,
+    warm_start,
+    trainer_config,
+    evaluation,
+    serving_model_dir,
 ):
     """The pipeline's 12 components, each wired to the outputs it reads.
 

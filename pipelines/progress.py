@@ -52,8 +52,14 @@ class ProgressHandler(logging.Handler):
         max_trials: the search's trial budget (the bar's total).
     """
 
-    def __init__(self, stages, stream=None, live=None, search_stage=None,
-                 max_trials=None):
+    def __init__(
+        self,
+        stages,
+        stream=None,
+        live=None,
+        search_stage=None,
+        max_trials=None,
+    ):
         super().__init__(level=logging.INFO)
         self.stages = list(stages)
         self.stream = stream or sys.stdout
@@ -114,8 +120,10 @@ class ProgressHandler(logging.Handler):
         label = f"[{number}/{len(self.stages)}] {component}"
         if pad:  # the seconds in one column, whatever the numbers' widths
             total = len(self.stages)
-            width = max(len(f"[{i + 1}/{total}] {s}")
-                        for i, s in enumerate(self.stages))
+            width = max(
+                len(f"[{i + 1}/{total}] {s}")
+                for i, s in enumerate(self.stages)
+            )
             label = label.ljust(width)
         return label
 
@@ -147,7 +155,9 @@ class ProgressHandler(logging.Handler):
         if self._live is None or self._task is None:
             return
         self._live.update(
-            self._task, completed=int(number), total=int(total),
+            self._task,
+            completed=int(number),
+            total=int(total),
             detail=f"{number}/{total} trials  best {best}  ETA {eta}",
         )
 
@@ -155,7 +165,10 @@ class ProgressHandler(logging.Handler):
         if self._live is not None:
             # Above the live line, which rich redraws below it.
             self._live.console.print(
-                line, markup=False, highlight=False, emoji=False,
+                line,
+                markup=False,
+                highlight=False,
+                emoji=False,
                 soft_wrap=True,
             )
         else:
@@ -218,8 +231,9 @@ def _live_display(stream):
     )
 
 
-def install(stages, stream=None, verbose=False, search_stage=None,
-            max_trials=None):
+def install(
+    stages, stream=None, verbose=False, search_stage=None, max_trials=None
+):
     """Routes INFO logs through a ProgressHandler; returns the handler.
 
     Args:
@@ -230,17 +244,22 @@ def install(stages, stream=None, verbose=False, search_stage=None,
     """
     root = logging.getLogger()
     handler = ProgressHandler(
-        stages, stream=stream, live=False if verbose else None,
-        search_stage=search_stage, max_trials=max_trials,
+        stages,
+        stream=stream,
+        live=False if verbose else None,
+        search_stage=search_stage,
+        max_trials=max_trials,
     )
     # Everything else goes to stderr, which is the log file (or, verbose,
     # the terminal and the log file): keep a handler there at INFO.
     handler.log_handler = None
     if not any(h.level <= logging.INFO for h in root.handlers):
         handler.log_handler = logging.StreamHandler(sys.stderr)
-        handler.log_handler.setFormatter(logging.Formatter(
-            "%(asctime)s %(levelname)s %(name)s: %(message)s"
-        ))
+        handler.log_handler.setFormatter(
+            logging.Formatter(
+                "%(asctime)s %(levelname)s %(name)s: %(message)s"
+            )
+        )
         root.addHandler(handler.log_handler)
     root.addHandler(handler)
     root.setLevel(logging.INFO)

@@ -13,8 +13,8 @@ import os
 from ml_metadata.metadata_store import metadata_store
 from ml_metadata.proto import metadata_store_pb2
 
-from components.trainer import model_export
 from components.autokeras_tuner import search as tuner_search
+from components.trainer import model_export
 
 
 def open_store(metadata_path):
@@ -71,7 +71,8 @@ def _metric_name(output_name, name):
     # A multi-task output is named as its served tensor; show the label.
     return (
         f"{model_export.label_of_output(output_name)}/{name}"
-        if output_name else name
+        if output_name
+        else name
     )
 
 
@@ -96,7 +97,8 @@ def blessing_reasons(metrics, baseline_metrics):
     for output, group in sorted(groups.items()):
         prefix = f"{output}: " if output else ""
         reasons.extend(
-            prefix + reason for reason in _output_blessing_reasons(
+            prefix + reason
+            for reason in _output_blessing_reasons(
                 group, baselines.get(output, {}), rows
             )
         )
@@ -109,10 +111,13 @@ def _output_blessing_reasons(metrics, baseline_metrics, rows):
         f" on the same {rows:.0f} evaluation rows" if rows is not None else ""
     )
     for model_name, trivial_name, label, trivial_text in (
-        ("sparse_categorical_accuracy", "trivial_accuracy", "accuracy",
-         "the majority class's"),
-        ("mean_squared_error", "trivial_mse", "MSE",
-         "predicting the mean's"),
+        (
+            "sparse_categorical_accuracy",
+            "trivial_accuracy",
+            "accuracy",
+            "the majority class's",
+        ),
+        ("mean_squared_error", "trivial_mse", "MSE", "predicting the mean's"),
     ):
         if model_name in metrics and trivial_name in metrics:
             reasons.append(
@@ -135,12 +140,14 @@ def _output_blessing_reasons(metrics, baseline_metrics, rows):
 # How a failed threshold reads, by metric: (what the model scored, against).
 _PAIRED_METRICS = {
     "accuracy_over_trivial": (
-        "sparse_categorical_accuracy", "trivial_accuracy",
+        "sparse_categorical_accuracy",
+        "trivial_accuracy",
         "accuracy {model:.4f} does not beat the majority class's "
         "{trivial:.4f} on the same evaluation rows",
     ),
     "mse_over_trivial": (
-        "mean_squared_error", "trivial_mse",
+        "mean_squared_error",
+        "trivial_mse",
         "MSE {model:.4g} does not beat predicting the mean (MSE "
         "{trivial:.4g}) on the same evaluation rows",
     ),
@@ -175,10 +182,13 @@ def blessing_failures(evaluation_uri, metrics):
             metrics = groups.get(output, {})
             if name in _PAIRED_METRICS:
                 model_name, trivial_name, text = _PAIRED_METRICS[name]
-                reasons.append(prefix + text.format(
-                    model=metrics.get(model_name, float("nan")),
-                    trivial=metrics.get(trivial_name, float("nan")),
-                ))
+                reasons.append(
+                    prefix
+                    + text.format(
+                        model=metrics.get(model_name, float("nan")),
+                        trivial=metrics.get(trivial_name, float("nan")),
+                    )
+                )
             elif name == "example_count":
                 bound = failure.metric_threshold.value_threshold.lower_bound
                 reasons.append(
@@ -215,7 +225,8 @@ def stage_seconds(store):
     )
     for execution in executions:
         node = [
-            c.name for c in store.get_contexts_by_execution(execution.id)
+            c.name
+            for c in store.get_contexts_by_execution(execution.id)
             if store.get_context_types_by_id([c.type_id])[0].name == "node"
         ]
         if node:
@@ -248,8 +259,11 @@ def example_request(examples_uri, columns, limit=4):
     files = sorted(glob.glob(os.path.join(examples_uri, "Split-eval", "*")))
     if not files:
         return None
-    wanted = [c["name"] for c in columns
-              if c.get("kind") in ("numerical", "categorical")]
+    wanted = [
+        c["name"]
+        for c in columns
+        if c.get("kind") in ("numerical", "categorical")
+    ]
     for record in tf.data.TFRecordDataset(files[:1], compression_type="GZIP"):
         example = tf.train.Example.FromString(record.numpy())
         features = {}
@@ -311,7 +325,8 @@ def summarize(metadata_path):
     summary["pushed_model"] = _custom(pushed, "pushed_destination")
     summary["example_request"] = None
     examples = [
-        a for a in store.get_artifacts_by_type("Examples")
+        a
+        for a in store.get_artifacts_by_type("Examples")
         if os.path.isdir(os.path.join(a.uri, "Split-eval"))
     ]
     if summary["pushed"] and examples:
@@ -344,9 +359,10 @@ def format_summary(summary, command_prefix=""):
             f"  best trial:     {best.get('trial_number', '?')} of "
             f"{summary['trials']}, val_loss {best['score']:.4f}"
         )
-        lines.append("  hyperparameters: " + json.dumps(
-            best.get("hyperparameters", {}), sort_keys=True
-        ))
+        lines.append(
+            "  hyperparameters: "
+            + json.dumps(best.get("hyperparameters", {}), sort_keys=True)
+        )
     # The Evaluator's metrics are on the test split (rows the search and
     # the Trainer never saw).
     for name, value in sorted(summary.get("metrics", {}).items()):

@@ -23,7 +23,10 @@ def demo_data_dir():
         )
     path = os.path.join(
         spec.submodule_search_locations[0],
-        "examples", "chicago_taxi_pipeline", "data", "simple",
+        "examples",
+        "chicago_taxi_pipeline",
+        "data",
+        "simple",
     )
     if not os.path.isfile(os.path.join(path, "data.csv")):
         raise RuntimeError(
@@ -40,9 +43,10 @@ def write_sample(target_dir, rows, source_dir=None, skip=0):
     """
     source = os.path.join(source_dir or demo_data_dir(), "data.csv")
     os.makedirs(target_dir, exist_ok=True)
-    with open(source, newline="") as src, open(
-        os.path.join(target_dir, "data.csv"), "w", newline=""
-    ) as dst:
+    with (
+        open(source, newline="") as src,
+        open(os.path.join(target_dir, "data.csv"), "w", newline="") as dst,
+    ):
         reader = csv.reader(src)
         writer = csv.writer(dst)
         writer.writerow(next(reader))

@@ -12,8 +12,8 @@ from search_space.blocks import Embedding
 from search_space.blocks import ImageAugmentation
 from search_space.blocks import ImageBlock
 from search_space.blocks import Merge
-from search_space.blocks import ResNetBlock
 from search_space.blocks import ResidualBlock
+from search_space.blocks import ResNetBlock
 from search_space.blocks import RNNBlock
 from search_space.blocks import SpatialReduction
 from search_space.blocks import StructuredDataBlock

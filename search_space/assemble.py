@@ -43,9 +43,11 @@ def default_hypermodel(features, labels):
     task = _TASKS.get((modality, labels[0].task))
     if len(labels) == 1 and task is not None:
         return task(
-            features, labels[0],
+            features,
+            labels[0],
             presets=presets.IMAGE + _pretrained_presets(features)
-            if modality == "image" else None,
+            if modality == "image"
+            else None,
         )
     return AutoModel(
         inputs=[Input(f) for f in features],
@@ -81,7 +83,8 @@ def _mixed_presets(features):
     """
     kinds = {f.kind for f in features}
     structured = (
-        presets.STRUCTURED_DATA[1:] if "image" in kinds
+        presets.STRUCTURED_DATA[1:]
+        if "image" in kinds
         else presets.STRUCTURED_DATA
     )
     groups = [

@@ -88,7 +88,9 @@ class AutoModel(keras_tuner.HyperModel):
             metrics = {h.label.name: h.metrics() for h in self.heads}
             loss_weights = multi_task_loss_weights(self.heads)
         model.compile(
-            optimizer=optimizer, loss=loss, metrics=metrics,
+            optimizer=optimizer,
+            loss=loss,
+            metrics=metrics,
             loss_weights=loss_weights,
         )
         return model
@@ -104,7 +106,9 @@ class AutoModel(keras_tuner.HyperModel):
             hp,
             "learning_rate",
             self.learning_rate,
-            hp_module.Choice("learning_rate", [1e-2, 1e-3, 1e-4], default=1e-3),
+            hp_module.Choice(
+                "learning_rate", [1e-2, 1e-3, 1e-4], default=1e-3
+            ),
         )
         weight_decay = resolve(
             hp,
@@ -132,8 +136,14 @@ class AutoModel(keras_tuner.HyperModel):
         )
 
     def fit(
-        self, hp, model, x=None, y=None, validation_data=None,
-        input_pipeline=None, **kwargs,
+        self,
+        hp,
+        model,
+        x=None,
+        y=None,
+        validation_data=None,
+        input_pipeline=None,
+        **kwargs,
     ):
         """Trains `model` with the searched batch size.
 
@@ -170,7 +180,10 @@ class AutoModel(keras_tuner.HyperModel):
         elif input_pipeline is not None:
             adapt_text_vocabularies(model, x)
             arguments = input_pipeline(
-                x, y, validation_data, batch_size,
+                x,
+                y,
+                validation_data,
+                batch_size,
                 seed=random.randrange(2**31),
             )
             return model.fit(**arguments, **kwargs)
@@ -222,7 +235,8 @@ def multi_task_loss_weights(heads):
         std = getattr(head.label, "std", None)
         weights[head.label.name] = (
             1.0 / float(std) ** 2
-            if head.label.task == "regression" and std else 1.0
+            if head.label.task == "regression" and std
+            else 1.0
         )
     return weights
 

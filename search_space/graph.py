@@ -113,7 +113,8 @@ class Graph:
             model_outputs = tensors[id(self.outputs[0])]
         else:
             model_outputs = {
-                head.label.name: tensors[id(head.output)] for head in self.heads
+                head.label.name: tensors[id(head.output)]
+                for head in self.heads
             }
         return keras.Model(model_inputs, model_outputs)
 

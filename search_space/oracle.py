@@ -163,7 +163,8 @@ class HillClimbingOracle(keras_tuner.Oracle):
         if self.keep_best_checkpoints is None:
             return
         keep = {
-            t.trial_id for t in self.get_best_trials(self.keep_best_checkpoints)
+            t.trial_id
+            for t in self.get_best_trials(self.keep_best_checkpoints)
         }
         for trial_id, trial in list(self.trials.items()):
             if trial_id in keep or trial.status in (RUNNING, IDLE):
@@ -174,9 +175,7 @@ class HillClimbingOracle(keras_tuner.Oracle):
 
     def _trial_dir(self, trial_id):
         # Not keras-tuner's `_get_trial_dir`: that one creates it.
-        return os.path.join(
-            kt_adapter.project_dir(self), f"trial_{trial_id}"
-        )
+        return os.path.join(kt_adapter.project_dir(self), f"trial_{trial_id}")
 
     def trial_info(self, trial_id):
         """What `SearchTuner.run_trial` recorded for a trial ({} if it
@@ -189,12 +188,17 @@ class HillClimbingOracle(keras_tuner.Oracle):
         finished = [t for t in self.trials.values() if t.status != RUNNING]
         best = self.best_trial()
         seconds = self.trial_seconds.get(trial.trial_id, 0.0)
-        mean = sum(self.trial_seconds.values()) / max(len(self.trial_seconds), 1)
+        mean = sum(self.trial_seconds.values()) / max(
+            len(self.trial_seconds), 1
+        )
         remaining = max(0, self.max_trials - len(finished))
         if self.time_limit is not None:
             remaining = min(
                 remaining,
-                int(max(0, self.time_limit - self.elapsed_seconds()) // max(mean, 1e-9)),
+                int(
+                    max(0, self.time_limit - self.elapsed_seconds())
+                    // max(mean, 1e-9)
+                ),
             )
         message = self.trial_info(trial.trial_id).get("message", "")
         LOGGER.info(
@@ -287,7 +291,8 @@ class HillClimbingOracle(keras_tuner.Oracle):
         """Trials whose best the next mutation starts from, or None while
         one of them is still running."""
         parents = [
-            t for t in self.trials.values()
+            t
+            for t in self.trials.values()
             if int(t.trial_id) <= index - self.parallel_trials
         ]
         if any(t.status in (RUNNING, IDLE) for t in parents):
@@ -345,7 +350,8 @@ class HillClimbingOracle(keras_tuner.Oracle):
         """
         candidates = self.trials.values() if candidates is None else candidates
         return [
-            t for t in candidates
+            t
+            for t in candidates
             if t.status == COMPLETED
             and t.score is not None
             and math.isfinite(float(t.score))

@@ -128,9 +128,11 @@ class _BestEpochWeights(keras.callbacks.Callback):
             self.best_value = value
         self._weights = self.model.get_weights()
         optimizer = self.model.optimizer
-        self._optimizer_state = [
-            keras.ops.convert_to_numpy(v) for v in optimizer.variables
-        ] if optimizer is not None else []
+        self._optimizer_state = (
+            [keras.ops.convert_to_numpy(v) for v in optimizer.variables]
+            if optimizer is not None
+            else []
+        )
 
     def write(self, filepath):
         if self._weights is None:
@@ -259,7 +261,10 @@ class SearchTuner(keras_tuner.Tuner):
                 smaller = max(1, batch_size // 2)
                 LOGGER.warning(
                     "Trial %s ran out of memory at batch size %d; retrying "
-                    "once with %d.", trial.trial_id, batch_size, smaller,
+                    "once with %d.",
+                    trial.trial_id,
+                    batch_size,
+                    smaller,
                 )
                 info["message"] = (
                     f"out of memory at batch size {batch_size}; retried "
@@ -286,7 +291,9 @@ class SearchTuner(keras_tuner.Tuner):
                 raise
             # Every failure counts towards the oracle's limit of
             # consecutive failures (keras-tuner only counts these).
-            raise keras_tuner.errors.FailedTrialError(info["message"]) from error
+            raise keras_tuner.errors.FailedTrialError(
+                info["message"]
+            ) from error
         finally:
             info["seconds"] = round(time.monotonic() - started, 3)
             trial_info_lib.write(self.get_trial_dir(trial.trial_id), info)
@@ -325,7 +332,9 @@ class SearchTuner(keras_tuner.Tuner):
         requested = kwargs.get("epochs")
         info["stopped_early"] = bool(requested and recorder.epochs < requested)
         if recorder.diverged_at is not None:
-            info["message"] = f"diverged: NaN loss at epoch {recorder.diverged_at}"
+            info["message"] = (
+                f"diverged: NaN loss at epoch {recorder.diverged_at}"
+            )
             raise TrialDiverged(info["message"])
         if info["stopped_early"] and not info["message"]:
             info["message"] = (

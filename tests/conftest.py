@@ -32,9 +32,17 @@ def pipeline_run(tmp_path_factory):
     data = sample_data.write_sample(str(root / "data"), rows=400)
     args = cli.build_parser().parse_args(
         [
-            "run", "--data", data, "--label", "payment_type",
-            "--max-trials", "2", "--epochs", "8",
-            "--output", str(root / "out"),
+            "run",
+            "--data",
+            data,
+            "--label",
+            "payment_type",
+            "--max-trials",
+            "2",
+            "--epochs",
+            "8",
+            "--output",
+            str(root / "out"),
         ]
     )
     summary = cli.run(args)

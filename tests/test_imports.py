@@ -44,7 +44,8 @@ def import_graph():
                 # `from pkg import mod` is an edge to pkg.mod when that is a
                 # module, else (`from pkg.mod import name`) to pkg.mod.
                 candidates = [
-                    f"{base}.{a.name}" if f"{base}.{a.name}" in modules
+                    f"{base}.{a.name}"
+                    if f"{base}.{a.name}" in modules
                     else base
                     for a in node.names
                 ]
@@ -65,7 +66,7 @@ def _cycles(graph):
         stack.append(module)
         for target in sorted(graph[module]):
             if state.get(target) == "open":
-                found.append(stack[stack.index(target):] + [target])
+                found.append(stack[stack.index(target) :] + [target])
             elif target not in state:
                 visit(target)
         stack.pop()
@@ -86,7 +87,10 @@ def test_the_checker_finds_a_circle():
 
 def test_no_import_circles():
     graph = import_graph()
-    assert "components.autokeras_tuner.search" in graph and "pipelines.cli" in graph
+    assert (
+        "components.autokeras_tuner.search" in graph
+        and "pipelines.cli" in graph
+    )
     assert _cycles(graph) == []
 
 

@@ -2,16 +2,16 @@
 
 import json
 
+from tfx import types
 from tfx.dsl.components.base import base_component
 from tfx.dsl.components.base import executor_spec
 from tfx.orchestration import data_types
-from tfx import types
 from tfx.types import standard_artifacts
 
 from components.autokeras_tuner import executor
-from components.util import feature_kinds
-from components.autokeras_tuner.report import artifacts as report_artifacts
 from components.autokeras_tuner import spec
+from components.autokeras_tuner.report import artifacts as report_artifacts
+from components.util import feature_kinds
 
 
 class AutoKerasTuner(base_component.BaseComponent):
@@ -101,9 +101,9 @@ class AutoKerasTuner(base_component.BaseComponent):
                 f"warm_start must be 0 or 1; received {_default(warm_start)}."
             )
         # Unset, not None, when not given: what earlier pipelines stored.
-        optional = {} if warm_start is None else {
-            spec.WARM_START_KEY: warm_start
-        }
+        optional = (
+            {} if warm_start is None else {spec.WARM_START_KEY: warm_start}
+        )
         component_spec = spec.AutoKerasTunerSpec(
             examples=examples,
             transform_graph=transform_graph,

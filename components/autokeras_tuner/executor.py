@@ -8,12 +8,12 @@ import tensorflow as tf
 from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
 
-from components.util import feature_kinds
 from components.autokeras_tuner import resume
 from components.autokeras_tuner import run
-from components.run_history import records
 from components.autokeras_tuner import search
 from components.autokeras_tuner import spec
+from components.run_history import records
+from components.util import feature_kinds
 
 
 def settings_from(exec_properties):
@@ -76,9 +76,11 @@ def _columns(input_dict):
     one the search's inputs were described by."""
     import tensorflow_transform as tft
 
-    return feature_kinds.read_transform_column_table(tft.TFTransformOutput(
-        artifact_utils.get_single_uri(input_dict[spec.TRANSFORM_GRAPH_KEY])
-    ))
+    return feature_kinds.read_transform_column_table(
+        tft.TFTransformOutput(
+            artifact_utils.get_single_uri(input_dict[spec.TRANSFORM_GRAPH_KEY])
+        )
+    )
 
 
 class Executor(base_executor.BaseExecutor):

@@ -54,7 +54,10 @@ def _visible_gpus():
     try:
         output = subprocess.run(
             ["nvidia-smi", "--query-gpu=index", "--format=csv,noheader"],
-            capture_output=True, text=True, timeout=30, check=True,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
         ).stdout
     except (OSError, subprocess.SubprocessError):
         return []
@@ -99,11 +102,15 @@ def search_with_workers(tuner, num_workers, worker_request, worker_module):
             log = open(log_path, "w")
             process = subprocess.Popen(
                 [sys.executable, "-m", worker_module, request_path],
-                env=env, stdout=log, stderr=subprocess.STDOUT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
             workers.append((process, log, log_path))
         LOGGER.info(
-            "%d parallel workers on port %d%s", num_workers, port,
+            "%d parallel workers on port %d%s",
+            num_workers,
+            port,
             f", GPUs {gpus}" if gpus else "",
         )
         _wait(workers)

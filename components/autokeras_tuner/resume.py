@@ -39,8 +39,8 @@ from tensorflow_metadata.proto.v0 import schema_pb2
 from tfx.dsl.io import fileio
 from tfx.utils import io_utils
 
-from components.util import feature_kinds
 from components.autokeras_tuner import spec
+from components.util import feature_kinds
 from search_space import storage
 
 LOGGER = logging.getLogger(__name__)
@@ -52,8 +52,11 @@ RECORD_INPUTS = ("examples",)
 WARM_START_INPUTS = ("warmup",)
 # The TransformGraph, by its metadata and assets (vocabularies).
 GRAPH_INPUTS = ("transform_graph",)
-GRAPH_PROTOS = ("transform_fn/saved_model.pb", "transform_fn/fingerprint.pb",
-                "transform_fn/variables")
+GRAPH_PROTOS = (
+    "transform_fn/saved_model.pb",
+    "transform_fn/fingerprint.pb",
+    "transform_fn/variables",
+)
 # Rewritten in place as the search goes (same size, new bytes): always
 # copied when the state is saved; other files when new or resized.
 ALWAYS_COPIED_SUFFIXES = (".json",)
@@ -74,13 +77,13 @@ def _files(uri):
         return [("", fileio.stat(uri).length)]
     listed = []
     for directory, _, files in fileio.walk(uri):
-        directory = directory.decode() if isinstance(directory, bytes) else (
-            directory
+        directory = (
+            directory.decode() if isinstance(directory, bytes) else (directory)
         )
         for name in files:
             name = name.decode() if isinstance(name, bytes) else name
             path = _join(directory, name)
-            relative = path[len(uri.rstrip("/")) + 1:]
+            relative = path[len(uri.rstrip("/")) + 1 :]
             listed.append((relative, fileio.stat(path).length))
     return sorted(listed)
 
@@ -89,10 +92,13 @@ def _record_counts(uri):
     """Rows per split (Transform's records themselves differ in the last
     bits of their floats from run to run; the rows' identity is in the
     curated schema, `feature_kinds.DATA_DIGEST_TAG`)."""
-    from components.util import transformed_data as data  # TensorFlow: only once a search starts
+    from components.util import (
+        transformed_data as data,  # TensorFlow: only once a search starts
+    )
 
-    return {split: digest[0]
-            for split, digest in data.records_digest(uri).items()}
+    return {
+        split: digest[0] for split, digest in data.records_digest(uri).items()
+    }
 
 
 def _content(uri, skip=()):
@@ -142,7 +148,8 @@ def _canonical_schema(data):
             table = [
                 {k: v for k, v in column.items() if k not in MOMENTS}
                 for column in json.loads(
-                    tag[len(feature_kinds.COLUMN_TABLE_TAG):])
+                    tag[len(feature_kinds.COLUMN_TABLE_TAG) :]
+                )
             ]
             tag = feature_kinds.COLUMN_TABLE_TAG + json.dumps(
                 sorted(table, key=lambda c: c["name"]), sort_keys=True
@@ -155,19 +162,25 @@ def _describe(key, artifact):
     """What an input is, by content: not its URI nor its MLMD id, so that
     another run's copy of the same data is the same input."""
     if key in RECORD_INPUTS:
-        return {"type": artifact.type_name,
-                "records": _record_counts(artifact.uri)}
+        return {
+            "type": artifact.type_name,
+            "records": _record_counts(artifact.uri),
+        }
     if key in GRAPH_INPUTS:
         # The graph's own protos embed names that change run to run; its
         # metadata and vocabularies, with the transformed records, are
         # what it does.
-        return {"type": artifact.type_name,
-                "content": _content(artifact.uri, skip=GRAPH_PROTOS)}
+        return {
+            "type": artifact.type_name,
+            "content": _content(artifact.uri, skip=GRAPH_PROTOS),
+        }
     if key in WARM_START_INPUTS:
         # All the tuner reads of it (`search.read_warm_start`).
         record = _join(artifact.uri, spec.SEARCH_RESULTS_FILE)
-        return {"type": artifact.type_name,
-                "content": _content(record) if fileio.exists(record) else None}
+        return {
+            "type": artifact.type_name,
+            "content": _content(record) if fileio.exists(record) else None,
+        }
     return {"type": artifact.type_name, "content": _content(artifact.uri)}
 
 
@@ -214,7 +227,8 @@ def continue_interrupted(results_uri, saved, state_dirs):
         `saved` when its state was copied in, else None.
     """
     if _has_state(results_uri, state_dirs) or not _has_state(
-            saved, state_dirs):
+        saved, state_dirs
+    ):
         return None
     for name in state_dirs:
         source = _join(saved, name)
@@ -223,7 +237,8 @@ def continue_interrupted(results_uri, saved, state_dirs):
             io_utils.copy_dir(source, _join(results_uri, name))
     LOGGER.info(
         "Continuing the interrupted search saved in %s (same inputs and "
-        "parameters).", saved,
+        "parameters).",
+        saved,
     )
     return saved
 
@@ -252,22 +267,26 @@ def _sync_tree(source, destination):
     while it copies would lose the durable copy, and it copies everything
     after every trial."""
     for directory, _, files in fileio.walk(source):
-        directory = directory.decode() if isinstance(directory, bytes) else (
-            directory
+        directory = (
+            directory.decode() if isinstance(directory, bytes) else (directory)
         )
-        relative = directory[len(source.rstrip("/")):].lstrip("/")
+        relative = directory[len(source.rstrip("/")) :].lstrip("/")
         target = _join(destination, relative) if relative else destination
         fileio.makedirs(target)
         for name in files:
             name = name.decode() if isinstance(name, bytes) else name
             source_file, target_file = (
-                _join(directory, name), _join(target, name)
+                _join(directory, name),
+                _join(target, name),
             )
             if name.endswith(ALWAYS_COPIED_SUFFIXES):
                 with fileio.open(source_file) as f:
                     storage.write_text_atomically(target_file, f.read())
                 continue
-            if fileio.exists(target_file) and fileio.stat(
-                    target_file).length == fileio.stat(source_file).length:
+            if (
+                fileio.exists(target_file)
+                and fileio.stat(target_file).length
+                == fileio.stat(source_file).length
+            ):
                 continue
             fileio.copy(source_file, target_file, overwrite=True)

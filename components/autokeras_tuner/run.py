@@ -73,7 +73,11 @@ def run(
         ),
     )
     search.write_results(
-        tuner, settings, results_uri, columns, target=target,
+        tuner,
+        settings,
+        results_uri,
+        columns,
+        target=target,
         report_uris=report_uris,
     )
     search.write_best_hyperparameters(

@@ -19,11 +19,11 @@ import keras
 import keras_tuner
 from tfx.utils import io_utils
 
-from components.util import transformed_data as data
 from components.autokeras_tuner import parallel
+from components.autokeras_tuner import spec
 from components.autokeras_tuner.report import page as report
 from components.autokeras_tuner.report import results as report_results
-from components.autokeras_tuner import spec
+from components.util import transformed_data as data
 from search_space import assemble
 from search_space import oracle as oracle_lib
 from search_space import storage
@@ -71,8 +71,9 @@ def logs_dir(results_uri):
 STATE_DIRS = ("search", "logs")
 
 
-def build_tuner(features, labels, settings, directory, warm_start=(),
-                on_trial_saved=None):
+def build_tuner(
+    features, labels, settings, directory, warm_start=(), on_trial_saved=None
+):
     """The tuner for a search; the same in the chief and in every worker.
 
     An existing search under `directory` is reloaded, not overwritten.
@@ -104,11 +105,13 @@ def fit_arguments(examples_uri, tft_output, config, settings, results_uri):
     """(args, kwargs) for `tuner.search`: the splits, loaded once for every
     trial when they fit in memory, plus epochs and TensorBoard logging."""
     train = data.load_split(
-        data.split_files(examples_uri, "train"), tft_output,
+        data.split_files(examples_uri, "train"),
+        tft_output,
         data.label_keys(config),
     )
     evaluation = data.load_split(
-        data.split_files(examples_uri, "eval"), tft_output,
+        data.split_files(examples_uri, "eval"),
+        tft_output,
         data.label_keys(config),
     )
     args = train if isinstance(train, tuple) else (train,)
@@ -162,7 +165,11 @@ def run_search(
         ", ".join(f"{label.name}: {label.task}" for label in labels),
     )
     tuner = build_tuner(
-        features, labels, settings, working_dir(results_uri), warm_start,
+        features,
+        labels,
+        settings,
+        working_dir(results_uri),
+        warm_start,
         on_trial_saved=(
             on_trial_saved if settings.num_parallel_trials == 1 else None
         ),
@@ -199,9 +206,7 @@ def search_target(config):
     return target
 
 
-def read_warm_start(
-    results_uri, limit=WARM_START_CONFIGURATIONS, target=None
-):
+def read_warm_start(results_uri, limit=WARM_START_CONFIGURATIONS, target=None):
     """The best configurations of an earlier run's tuner_results, best
     first ([] when it has none, or when `target` is given and the results
     were searched for another one, or do not say for which)."""
@@ -209,13 +214,16 @@ def read_warm_start(
     if target is not None and record.get("target") != target:
         LOGGER.info(
             "Warm start skipped: %s was searched for %s, this search is for "
-            "%s.", results_uri, record.get("target", "an unknown target"),
+            "%s.",
+            results_uri,
+            record.get("target", "an unknown target"),
             target,
         )
         return []
     direction = record.get("objective", {}).get("direction", "min")
     scored = [
-        t for t in record.get("trials", [])
+        t
+        for t in record.get("trials", [])
         if t.get("status") == "COMPLETED" and _finite(t.get("score"))
     ]
     scored.sort(
@@ -253,7 +261,7 @@ def write_best_hyperparameters(tuner, output_uri, settings=None):
             "hyperparameters": trial.hyperparameters.get_config(),
             spec.FINAL_FIT_KEY: _final_fit_recipe(tuner, trial),
         }
-        for trial in tuner.oracle.ranked_trials()[1:spec.MAX_ENSEMBLE_SIZE]
+        for trial in tuner.oracle.ranked_trials()[1 : spec.MAX_ENSEMBLE_SIZE]
     ]
     io_utils.write_string_file(
         os.path.join(output_uri, spec.BEST_HYPERPARAMETERS_FILE),

@@ -17,9 +17,9 @@ def run_worker(request):
     """The same tuner as the chief's, a client of the chief's oracle."""
     import tensorflow_transform as tft
 
-    from components.util import transformed_data as data
-    from components.util import feature_kinds
     from components.autokeras_tuner import search
+    from components.util import feature_kinds
+    from components.util import transformed_data as data
 
     config = feature_kinds.TransformConfig.from_dict(request["config"])
     settings = search.SearchSettings(**request["settings"])
@@ -37,7 +37,10 @@ def run_worker(request):
         request["warm_start"],
     )
     args, kwargs = search.fit_arguments(
-        request["examples_uri"], tft_output, config, settings,
+        request["examples_uri"],
+        tft_output,
+        config,
+        settings,
         request["results_uri"],
     )
     tuner.search(*args, **kwargs)

@@ -87,9 +87,7 @@ class AutoKerasTunerSpec(component_spec.ComponentSpec):
         HISTORY_DIR_KEY: component_spec.ExecutionParameter(
             type=str, optional=True
         ),
-        SCOPE_KEY: component_spec.ExecutionParameter(
-            type=str, optional=True
-        ),
+        SCOPE_KEY: component_spec.ExecutionParameter(type=str, optional=True),
     }
     INPUTS = {
         EXAMPLES_KEY: component_spec.ChannelParameter(

@@ -118,8 +118,9 @@ def _computations_for(classification, extra_name):
         result = []
         for model_name in model_names or [""]:
             for output_name in output_names or [""]:
-                keys = _keys(name, extra_name, model_name, output_name,
-                             example_weighted)
+                keys = _keys(
+                    name, extra_name, model_name, output_name, example_weighted
+                )
                 result.append(
                     metric_types.MetricComputation(
                         keys=keys,

@@ -142,12 +142,13 @@ def _CsvToExample(pipeline, exec_properties, split_pattern):
     rows = (
         pipeline
         | "Files" >> beam.Create(files)
-        | "ReadRows" >> beam.ParDo(_ReadCsvFile(header, label_from(
-            exec_properties)))
+        | "ReadRows"
+        >> beam.ParDo(_ReadCsvFile(header, label_from(exec_properties)))
     )
     column_infos = beam.pvalue.AsSingleton(
         rows
-        | "InferColumnTypes" >> beam.CombineGlobally(
+        | "InferColumnTypes"
+        >> beam.CombineGlobally(
             csv_decoder.ColumnTypeInferrer(header, skip_blank_lines=True)
         )
     )

@@ -23,7 +23,6 @@ import tensorflow as tf
 from tfx.components.example_gen.base_example_gen_executor import (
     BaseExampleGenExecutor,
 )
-
 from tfx.dsl.io import fileio
 
 from components.example_gen import image_files
@@ -65,7 +64,8 @@ def _ImagesToExample(pipeline, exec_properties, split_pattern):
             "Skipped %d file(s) (%s), e.g. %s", len(paths), reason, paths[0]
         )
     LOGGER.info(
-        "%d images in %d classes", len(listing.images),
+        "%d images in %d classes",
+        len(listing.images),
         len(listing.class_counts()),
     )
     return (

@@ -114,9 +114,7 @@ def list_images(data_root):
             "images it must hold one sub-directory of images per class."
         )
     entries = _visible(fileio.listdir(data_root))
-    classes = [
-        e for e in entries if fileio.isdir(os.path.join(data_root, e))
-    ]
+    classes = [e for e in entries if fileio.isdir(os.path.join(data_root, e))]
     loose = [e for e in entries if e not in classes]
     if loose:
         raise ImageInputError(

@@ -131,7 +131,8 @@ def curate_examples(schema, statistics, examples, config):
     """
     train_uri = artifact_utils.get_split_uri(examples, "train")
     int_names = [
-        f.name for f in schema.feature
+        f.name
+        for f in schema.feature
         if f.type == schema_pb2.INT and f.name not in config.label_names
     ]
     image_shapes = {
@@ -140,7 +141,10 @@ def curate_examples(schema, statistics, examples, config):
         if name not in config.label_names
     }
     curated, decisions = curate(
-        schema, statistics, config, count_int_distinct(train_uri, int_names),
+        schema,
+        statistics,
+        config,
+        count_int_distinct(train_uri, int_names),
         image_shapes,
     )
     # Bit-identical rows from run to run, unlike Transform's outputs
@@ -148,9 +152,11 @@ def curate_examples(schema, statistics, examples, config):
     # fingerprint reads it through this schema.
     curated.annotation.tag.append(
         feature_kinds.DATA_DIGEST_TAG
-        + json.dumps(transformed_data.records_digest(
-            artifact_utils.get_single_uri(examples), canonical=True
-        ))
+        + json.dumps(
+            transformed_data.records_digest(
+                artifact_utils.get_single_uri(examples), canonical=True
+            )
+        )
     )
     return curated, decisions
 
@@ -179,11 +185,11 @@ def curate(schema, dataset, config, int_distinct, image_shapes=None):
                 kind_inference.ColumnProfile(feature.name, "string", 0)
             )
         else:
-            profiles.append(_profile(stats, feature, dataset.num_examples,
-                                     int_distinct))
+            profiles.append(
+                _profile(stats, feature, dataset.num_examples, int_distinct)
+            )
     decisions = [
-        _with_label_moments(_with_image_shape(d, image_shapes or {}),
-                            dataset)
+        _with_label_moments(_with_image_shape(d, image_shapes or {}), dataset)
         for d in kind_inference.decide_kinds(profiles, config)
     ]
     kinds = {d.name: d.kind for d in decisions}
@@ -200,9 +206,10 @@ def curate(schema, dataset, config, int_distinct, image_shapes=None):
             kept.int_domain.is_categorical = True
         elif kind == feature_kinds.TEXT:
             kept.natural_language_domain.SetInParent()
-    _declare_optional_numbers_dense(curated, {
-        d.name for d in decisions if d.kind == feature_kinds.NUMERICAL
-    })
+    _declare_optional_numbers_dense(
+        curated,
+        {d.name for d in decisions if d.kind == feature_kinds.NUMERICAL},
+    )
     curated.annotation.tag.append(feature_kinds.column_table_tag(decisions))
     return curated, decisions
 
@@ -230,17 +237,19 @@ def _declare_optional_numbers_dense(schema, numeric_names):
         schema_pb2.INT: ("int_value", feature_kinds.MISSING_INT),
     }
     representations = (
-        tensor_representation_util.InferTensorRepresentationsFromSchema(
-            schema
-        )
+        tensor_representation_util.InferTensorRepresentationsFromSchema(schema)
     )
     changed = False
     for feature in schema.feature:
         single_valued = (
             feature.HasField("value_count") and feature.value_count.max == 1
         )
-        if (feature.name not in numeric_names or feature.HasField("shape")
-                or not single_valued or feature.type not in markers):
+        if (
+            feature.name not in numeric_names
+            or feature.HasField("shape")
+            or not single_valued
+            or feature.type not in markers
+        ):
             continue  # already dense, lists, or not a number
         representation = schema_pb2.TensorRepresentation()
         dense = representation.dense_tensor
@@ -281,8 +290,11 @@ def _with_label_moments(decision, dataset):
         return decision
     numbers = stats.num_stats
     common = numbers.common_stats
-    if (common.num_non_missing != dataset.num_examples
-            or common.min_num_values != 1 or common.max_num_values != 1):
+    if (
+        common.num_non_missing != dataset.num_examples
+        or common.min_num_values != 1
+        or common.max_num_values != 1
+    ):
         return decision
     return dataclasses.replace(
         decision, mean=float(numbers.mean), std=float(numbers.std_dev)

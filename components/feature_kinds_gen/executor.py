@@ -28,14 +28,17 @@ class Executor(base_executor.BaseExecutor):
             )
         )
         [statistics] = input_dict[spec.STATISTICS_KEY]
-        dataset = stats_artifact_utils.load_statistics(
-            statistics, "train"
-        ).proto().datasets[0]
+        dataset = (
+            stats_artifact_utils.load_statistics(statistics, "train")
+            .proto()
+            .datasets[0]
+        )
         curated, decisions = curation.curate_examples(
             schema, dataset, input_dict[spec.EXAMPLES_KEY], config
         )
-        LOGGER.info("Column kinds (%d rows in the train split):",
-                    dataset.num_examples)
+        LOGGER.info(
+            "Column kinds (%d rows in the train split):", dataset.num_examples
+        )
         for decision in decisions:
             LOGGER.info("  %s", decision.describe())
         io_utils.write_pbtxt_file(

@@ -86,9 +86,14 @@ def decide_kinds(profiles, config):
     )
     return [
         ColumnDecision(
-            p.name, keys[p.name], *_kind_and_reason(p, config),
-            task=(config.task_of(p.name) if p.name in config.label_names
-                  else None),
+            p.name,
+            keys[p.name],
+            *_kind_and_reason(p, config),
+            task=(
+                config.task_of(p.name)
+                if p.name in config.label_names
+                else None
+            ),
         )
         for p in profiles
     ]
@@ -98,7 +103,8 @@ def _kind_and_reason(profile, config):
     name = profile.name
     if name in config.label_names:
         return feature_kinds.LABEL, (
-            f"{profile.dtype}, the label" if not config.is_multi_task
+            f"{profile.dtype}, the label"
+            if not config.is_multi_task
             else f"{profile.dtype}, {config.task_of(name)}"
         )
     if name in config.exclude_features:

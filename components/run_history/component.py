@@ -23,28 +23,42 @@ class RunHistoryLookup(base_component.BaseComponent):
     EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.LookupExecutor)
 
     def __init__(self, schema, history_dir, scope, run_id=""):
-        super().__init__(spec=RunHistoryLookupSpec(
-            schema=schema, history_dir=history_dir, scope=scope,
-            run_id=run_id,
-            tuner_results=types.Channel(
-                type=standard_artifacts.TunerResults
-            ),
-            baseline_model=types.Channel(type=standard_artifacts.Model),
-        ))
+        super().__init__(
+            spec=RunHistoryLookupSpec(
+                schema=schema,
+                history_dir=history_dir,
+                scope=scope,
+                run_id=run_id,
+                tuner_results=types.Channel(
+                    type=standard_artifacts.TunerResults
+                ),
+                baseline_model=types.Channel(type=standard_artifacts.Model),
+            )
+        )
 
 
 class RunHistoryRecorder(base_component.BaseComponent):
     """Records this run's search, and its model when the Pusher pushed it."""
 
     SPEC_CLASS = RunHistoryRecorderSpec
-    EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(
-        executor.RecorderExecutor
-    )
+    EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.RecorderExecutor)
 
-    def __init__(self, schema, tuner_results, pushed_model, history_dir,
-                 scope, run_id=""):
-        super().__init__(spec=RunHistoryRecorderSpec(
-            schema=schema, tuner_results=tuner_results,
-            pushed_model=pushed_model, history_dir=history_dir, scope=scope,
-            run_id=run_id,
-        ))
+    def __init__(
+        self,
+        schema,
+        tuner_results,
+        pushed_model,
+        history_dir,
+        scope,
+        run_id="",
+    ):
+        super().__init__(
+            spec=RunHistoryRecorderSpec(
+                schema=schema,
+                tuner_results=tuner_results,
+                pushed_model=pushed_model,
+                history_dir=history_dir,
+                scope=scope,
+                run_id=run_id,
+            )
+        )

@@ -11,8 +11,8 @@ from tfx.utils import io_utils
 from tfx.utils import path_utils
 
 from components.run_history import records
-from components.util import feature_kinds
 from components.run_history import spec
+from components.util import feature_kinds
 
 LOGGER = logging.getLogger(__name__)
 # Set by TFX's Pusher on its pushed_model output (tfx/components/pusher).
@@ -25,7 +25,9 @@ FOUND_PROPERTY = "found_in_history"
 def _columns(input_dict):
     return [
         {"name": d.name, "kind": d.kind}
-        for d in feature_kinds.read_column_table_of(input_dict[spec.SCHEMA_KEY])
+        for d in feature_kinds.read_column_table_of(
+            input_dict[spec.SCHEMA_KEY]
+        )
     ]
 
 
@@ -51,14 +53,15 @@ class LookupExecutor(base_executor.BaseExecutor):
         fileio.makedirs(baseline.uri)
 
         search_results, search_record = records.read_search(folder)
-        results.set_int_custom_property(FOUND_PROPERTY, int(
-            search_results is not None
-        ))
+        results.set_int_custom_property(
+            FOUND_PROPERTY, int(search_results is not None)
+        )
         if search_results is None:
             LOGGER.info("no earlier tuner results: the search starts cold")
         else:
-            with fileio.open(os.path.join(
-                    results.uri, records.SEARCH_RESULTS_FILE), "w") as f:
+            with fileio.open(
+                os.path.join(results.uri, records.SEARCH_RESULTS_FILE), "w"
+            ) as f:
                 f.write(json.dumps(search_results))
             LOGGER.info(
                 "warm start from the search of %s",
@@ -80,13 +83,15 @@ class LookupExecutor(base_executor.BaseExecutor):
             LOGGER.warning(
                 "the latest pushed model (%s) reads columns this data does "
                 "not have as it needs them: %s; it is not the baseline",
-                source, ", ".join(changed),
+                source,
+                ", ".join(changed),
             )
             return False
         if not fileio.exists(source):
             LOGGER.warning(
                 "the latest pushed model %s is gone from the serving "
-                "directory; there is no baseline", source,
+                "directory; there is no baseline",
+                source,
             )
             return False
         # A copy, not a pointer: every orchestrator stages the lookup's
@@ -106,8 +111,9 @@ class RecorderExecutor(base_executor.BaseExecutor):
         results_uri = artifact_utils.get_single_uri(
             input_dict[spec.TUNER_RESULTS_KEY]
         )
-        with fileio.open(os.path.join(
-                results_uri, records.SEARCH_RESULTS_FILE)) as f:
+        with fileio.open(
+            os.path.join(results_uri, records.SEARCH_RESULTS_FILE)
+        ) as f:
             search_results = json.loads(f.read())
         [pushed] = input_dict[spec.PUSHED_MODEL_KEY]
         pushed_now = (
@@ -115,9 +121,7 @@ class RecorderExecutor(base_executor.BaseExecutor):
             and pushed.get_int_custom_property(PUSHED_FLAG) == 1
         )
         if pushed_now:
-            destination = pushed.get_string_custom_property(
-                PUSHED_DESTINATION
-            )
+            destination = pushed.get_string_custom_property(PUSHED_DESTINATION)
             # The push first: a search record without its model is harmless
             # (warm start only), never the other way round.
             records.write_push(

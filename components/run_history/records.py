@@ -30,8 +30,10 @@ def scope_dir(history_dir, scope):
     """The folder of one scope: readable slug + hash (the slug alone could
     make two scopes one)."""
     if not history_dir:
-        raise ValueError("history_dir is empty: the run history needs a "
-                         "directory every run of the pipeline can open.")
+        raise ValueError(
+            "history_dir is empty: the run history needs a "
+            "directory every run of the pipeline can open."
+        )
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", scope).strip("-")[:80]
     digest = hashlib.sha256(scope.encode("utf-8")).hexdigest()[:10]
     return _join(history_dir, f"{slug}-{digest}")
@@ -48,11 +50,14 @@ def write_search(folder, search_results, source_uri, run_id):
     storage.write_json_atomically(
         _join(folder, SEARCH_RESULTS_FILE), search_results
     )
-    storage.write_json_atomically(_join(folder, SEARCH_RECORD), {
-        "tuner_results_uri": source_uri,
-        "run_id": run_id,
-        "recorded_at": time.time(),
-    })
+    storage.write_json_atomically(
+        _join(folder, SEARCH_RECORD),
+        {
+            "tuner_results_uri": source_uri,
+            "run_id": run_id,
+            "recorded_at": time.time(),
+        },
+    )
 
 
 def read_search(folder):
@@ -66,13 +71,16 @@ def read_search(folder):
 
 
 def write_push(folder, pushed_destination, columns, model_uri, run_id):
-    storage.write_json_atomically(_join(folder, PUSH_RECORD), {
-        "pushed_destination": pushed_destination,
-        "columns": columns,
-        "model_uri": model_uri,
-        "run_id": run_id,
-        "recorded_at": time.time(),
-    })
+    storage.write_json_atomically(
+        _join(folder, PUSH_RECORD),
+        {
+            "pushed_destination": pushed_destination,
+            "columns": columns,
+            "model_uri": model_uri,
+            "run_id": run_id,
+            "recorded_at": time.time(),
+        },
+    )
 
 
 def read_push(folder):
@@ -87,8 +95,11 @@ def incompatible_columns(baseline_columns, current_columns):
     current = {c["name"]: c["kind"] for c in current_columns}
     return [
         f"{c['name']} ({c['kind']}"
-        + (f", now {current[c['name']]})" if c["name"] in current
-           else ", now absent)")
+        + (
+            f", now {current[c['name']]})"
+            if c["name"] in current
+            else ", now absent)"
+        )
         for c in baseline_columns
         if current.get(c["name"]) != c["kind"]
     ]

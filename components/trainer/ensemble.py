@@ -37,7 +37,8 @@ def ensemble_model(members, name="ensemble"):
     """
     inputs = {
         tensor.name: keras.Input(
-            shape=tuple(tensor.shape[1:]), dtype=tensor.dtype,
+            shape=tuple(tensor.shape[1:]),
+            dtype=tensor.dtype,
             name=tensor.name,
         )
         for tensor in members[0].inputs
@@ -69,12 +70,13 @@ def objective(heads, predictions, y):
     if len(heads) == 1:
         return float(heads[0].loss()(y, predictions))
     weights = multi_task_loss_weights(heads)
-    return float(sum(
-        weights[h.label.name] * float(
-            h.loss()(y[h.label.name], predictions[h.label.name])
+    return float(
+        sum(
+            weights[h.label.name]
+            * float(h.loss()(y[h.label.name], predictions[h.label.name]))
+            for h in heads
         )
-        for h in heads
-    ))
+    )
 
 
 def _average(predictions):

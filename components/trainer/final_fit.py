@@ -29,9 +29,9 @@ import keras
 import keras_tuner
 from tfx.dsl.io import fileio
 
-from components.util import transformed_data as data
-from components.trainer import epoch_log
 from components.autokeras_tuner import spec
+from components.trainer import epoch_log
+from components.util import transformed_data as data
 from search_space import automodel
 
 # Its lines reach the console (pipelines/progress.py).
@@ -68,8 +68,15 @@ def final_epochs(custom_config, hyperparameters):
     return int(custom_config.get(EPOCHS_OPTION, DEFAULT_EPOCHS))
 
 
-def train_member(hypermodel, hyperparameters, recipe, splits, mode,
-                 max_epochs, custom_config):
+def train_member(
+    hypermodel,
+    hyperparameters,
+    recipe,
+    splits,
+    mode,
+    max_epochs,
+    custom_config,
+):
     """One configuration trained as its trial trained: its seed (the same
     initial weights), effective batch size and (refit) epoch count."""
     hp = keras_tuner.HyperParameters.from_config(hyperparameters)
@@ -118,13 +125,16 @@ def warm_start(model, recipe, splits):
     batch_size = recipe.get("batch_size") or 32
     if isinstance(validation, tuple):
         result = model.evaluate(
-            *validation, batch_size=int(batch_size), verbose=0,
+            *validation,
+            batch_size=int(batch_size),
+            verbose=0,
             return_dict=True,
         )
     else:
         result = model.evaluate(validation, verbose=0, return_dict=True)
     LOGGER.info(
-        "warm start: trial %s's best epoch, eval loss %.4f", trial,
+        "warm start: trial %s's best epoch, eval loss %.4f",
+        trial,
         result["loss"],
     )
     return float(result["loss"])
@@ -146,8 +156,15 @@ class EarlyStoppingFrom(keras.callbacks.EarlyStopping):
 
 
 def fit_arguments(
-    mode, recipe, max_epochs, train_files, eval_files, tft_output, config,
-    train_batches=None, eval_batches=None,
+    mode,
+    recipe,
+    max_epochs,
+    train_files,
+    eval_files,
+    tft_output,
+    config,
+    train_batches=None,
+    eval_batches=None,
 ):
     """`fit` arguments (with `x`) for the final model, per `FINAL_FIT_MODES`.
 
@@ -155,8 +172,13 @@ def fit_arguments(
     the Trainer's data accessor), or None to read the files directly.
     """
     splits = fit_data(
-        mode, train_files, eval_files, tft_output, config,
-        train_batches, eval_batches,
+        mode,
+        train_files,
+        eval_files,
+        tft_output,
+        config,
+        train_batches,
+        eval_batches,
     )
     return {**splits, **recipe_arguments(mode, recipe, max_epochs)}
 
@@ -168,8 +190,13 @@ def _concatenated(first, second):
 
 
 def fit_data(
-    mode, train_files, eval_files, tft_output, config,
-    train_batches=None, eval_batches=None,
+    mode,
+    train_files,
+    eval_files,
+    tft_output,
+    config,
+    train_batches=None,
+    eval_batches=None,
 ):
     """The splits `fit` takes, loaded once for every model trained: `x`
     (refit: train + eval), and `validation_data` (retrain, warm: eval)."""
@@ -179,18 +206,25 @@ def fit_data(
             f"{FINAL_FIT_MODES}; received {mode!r}."
         )
     if mode == REFIT:
-        return {"x": data.load_split(
-            list(train_files) + list(eval_files), tft_output,
-            data.label_keys(config),
-            batches=_concatenated(train_batches, eval_batches),
-        )}
+        return {
+            "x": data.load_split(
+                list(train_files) + list(eval_files),
+                tft_output,
+                data.label_keys(config),
+                batches=_concatenated(train_batches, eval_batches),
+            )
+        }
     return {
         "x": data.load_split(
-            train_files, tft_output, data.label_keys(config),
+            train_files,
+            tft_output,
+            data.label_keys(config),
             batches=train_batches,
         ),
         "validation_data": data.load_split(
-            eval_files, tft_output, data.label_keys(config),
+            eval_files,
+            tft_output,
+            data.label_keys(config),
             batches=eval_batches,
         ),
     }
@@ -222,8 +256,8 @@ def recipe_arguments(mode, recipe, max_epochs, start_loss=None):
         0,
         keras.callbacks.EarlyStopping(
             patience=EARLY_STOPPING_PATIENCE, restore_best_weights=True
-        ) if start_loss is None else EarlyStoppingFrom(
-            start_loss, patience=EARLY_STOPPING_PATIENCE
-        ),
+        )
+        if start_loss is None
+        else EarlyStoppingFrom(start_loss, patience=EARLY_STOPPING_PATIENCE),
     )
     return kwargs

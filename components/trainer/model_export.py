@@ -146,7 +146,11 @@ def export_serving_model(model, tft_output, label, class_names, export_dir):
     else:
         class_names = list(class_names) if class_names else None
     endpoints = _Endpoints(
-        model, tft_layer, tft_output.raw_feature_spec(), label, class_names,
+        model,
+        tft_layer,
+        tft_output.raw_feature_spec(),
+        label,
+        class_names,
     )
     archive = keras.export.ExportArchive()
     archive.track(model)

@@ -28,12 +28,12 @@ from tensorflow_metadata.proto.v0 import schema_pb2
 from tfx.dsl.io import fileio
 from tfx_bsl.public import tfxio
 
-from components.util import transformed_data as data
+from components.autokeras_tuner import spec
 from components.trainer import ensemble
 from components.trainer import final_fit
-from components.util import feature_kinds
 from components.trainer import model_export
-from components.autokeras_tuner import spec
+from components.util import feature_kinds
+from components.util import transformed_data as data
 from search_space import assemble
 
 # Its lines reach the console (pipelines/progress.py).
@@ -64,7 +64,8 @@ def _accessor_batches(data_accessor, patterns, tft_output):
             _project(schema, columns),
         )
         not_dense = sorted(
-            name for name, spec in dataset.element_spec.items()
+            name
+            for name, spec in dataset.element_spec.items()
             if not isinstance(spec, tf.TensorSpec)
         )
         if not_dense:
@@ -122,24 +123,35 @@ def run_fn(fn_args):
         fn_args.hyperparameters, mode, _max_members(custom_config)
     )
     splits = final_fit.fit_data(
-        mode, train_files, _files(fn_args.eval_files), tft_output, config,
-        train_batches, eval_batches,
+        mode,
+        train_files,
+        _files(fn_args.eval_files),
+        tft_output,
+        config,
+        train_batches,
+        eval_batches,
     )
     members = _train_candidates(
-        hypermodel, trials, splits, mode,
+        hypermodel,
+        trials,
+        splits,
+        mode,
         final_fit.final_epochs(custom_config, fn_args.hyperparameters),
         custom_config,
     )
     model = _chosen_model(hypermodel, members, splits)
-    _export(model, tft_output, config, custom_config,
-            fn_args.serving_model_dir)
+    _export(
+        model, tft_output, config, custom_config, fn_args.serving_model_dir
+    )
 
 
 def _max_members(custom_config):
     """The most trials to train for an ensemble (1: the best only)."""
-    return int(custom_config.get(
-        ensemble.ENSEMBLE_OPTION, ensemble.DEFAULT_MAX_MEMBERS
-    ))
+    return int(
+        custom_config.get(
+            ensemble.ENSEMBLE_OPTION, ensemble.DEFAULT_MAX_MEMBERS
+        )
+    )
 
 
 def _candidates(hyperparameters, mode, max_members):
@@ -151,24 +163,34 @@ def _candidates(hyperparameters, mode, max_members):
         trials += [
             (c["hyperparameters"], c.get(spec.FINAL_FIT_KEY))
             for c in hyperparameters.get(spec.ENSEMBLE_CANDIDATES_KEY) or ()
-        ][:max_members - 1]
+        ][: max_members - 1]
     return trials
 
 
-def _train_candidates(hypermodel, trials, splits, mode, max_epochs,
-                      custom_config):
+def _train_candidates(
+    hypermodel, trials, splits, mode, max_epochs, custom_config
+):
     """The trained model of each candidate, in the same order."""
     members = []
     for number, (hyperparameters, recipe) in enumerate(trials, start=1):
         if len(trials) > 1:
             LOGGER.info(
-                "ensemble candidate %d of %d: trial %s", number, len(trials),
+                "ensemble candidate %d of %d: trial %s",
+                number,
+                len(trials),
                 (recipe or {}).get("trial_number", "?"),
             )
-        members.append(final_fit.train_member(
-            hypermodel, hyperparameters, dict(recipe or {}), splits, mode,
-            max_epochs, custom_config,
-        ))
+        members.append(
+            final_fit.train_member(
+                hypermodel,
+                hyperparameters,
+                dict(recipe or {}),
+                splits,
+                mode,
+                max_epochs,
+                custom_config,
+            )
+        )
     return members
 
 
@@ -176,7 +198,8 @@ def _export(model, tft_output, config, custom_config, serving_model_dir):
     """The serving model at `serving_model_dir`, with a `.keras` file (and
     a TFLite file when custom_config asks) beside it."""
     model_export.export_serving_model(
-        model, tft_output,
+        model,
+        tft_output,
         list(config.label_names) if config.is_multi_task else config.label,
         _served_class_names(tft_output, config),
         serving_model_dir,
@@ -204,7 +227,8 @@ def _chosen_model(hypermodel, members, splits):
     )
     LOGGER.info(
         "ensemble: eval val_loss of the best 1..%d averaged: %s; serving %s",
-        len(scores), ", ".join(f"{s:.4f}" for s in scores),
+        len(scores),
+        ", ".join(f"{s:.4f}" for s in scores),
         f"the best {size} averaged" if size > 1 else "the single best model",
     )
     if size == 1:
@@ -215,6 +239,7 @@ def _chosen_model(hypermodel, members, splits):
 def _served_class_names(tft_output, config):
     """Class names of a classification label, None for regression; in a
     multi-task run a dict of them keyed by label key."""
+
     def names(label):
         if config.task_of(label) != feature_kinds.CLASSIFICATION:
             return None

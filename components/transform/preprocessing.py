@@ -79,7 +79,7 @@ def _numeric_columns(tensors):
     # A constant column has variance 0: it becomes all zeros, not NaN.
     std = tf.where(variance > 0, tf.sqrt(variance), tf.ones_like(variance))
     scaled = tf.where(present, (values - mean) / std, tf.zeros_like(values))
-    return {key: scaled[:, i:i + 1] for i, key in enumerate(keys)}
+    return {key: scaled[:, i : i + 1] for i, key in enumerate(keys)}
 
 
 def _numeric_values(tensor):
@@ -211,7 +211,8 @@ def _label(tensor, task, vocabulary):
 def _cast_float(tensor):
     if isinstance(tensor, tf.SparseTensor):
         return tf.SparseTensor(
-            tensor.indices, tf.cast(tensor.values, tf.float32),
+            tensor.indices,
+            tf.cast(tensor.values, tf.float32),
             tensor.dense_shape,
         )
     return tf.cast(tensor, tf.float32)

@@ -51,7 +51,7 @@ LABEL = "label"
 # floats; for integers, which have no NaN, the smallest int64, which the
 # preprocessing then treats as missing.
 MISSING_FLOAT = float("nan")
-MISSING_INT = -(2 ** 63)
+MISSING_INT = -(2**63)
 # The curated schema's annotation tag that carries the column table.
 COLUMN_TABLE_TAG = "autokeras_tfx.columns="
 # The raw rows' identity (`data.records_digest` of ExampleGen's output),
@@ -173,7 +173,9 @@ def read_column_table(schema):
     reader of the column table."""
     for tag in schema.annotation.tag:
         if tag.startswith(COLUMN_TABLE_TAG):
-            return decode_column_table(json.loads(tag[len(COLUMN_TABLE_TAG):]))
+            return decode_column_table(
+                json.loads(tag[len(COLUMN_TABLE_TAG) :])
+            )
     return []
 
 
@@ -245,9 +247,11 @@ def column_table_without_statistics(raw_columns, config):
             kind = EXCLUDED
         else:
             kind = config.kind_of(name, raw_columns[name])
-        decisions.append(ColumnDecision(
-            name, keys[name], kind, "no curated schema", task=task
-        ))
+        decisions.append(
+            ColumnDecision(
+                name, keys[name], kind, "no curated schema", task=task
+            )
+        )
     return decisions
 
 
@@ -274,8 +278,12 @@ def label_tasks_for(labels, task=None, default=CLASSIFICATION):
             )
     pick = default if callable(default) else (lambda name: default)
     return [
-        (name, task.get(name) or pick(name) if isinstance(task, dict)
-         else task or pick(name))
+        (
+            name,
+            task.get(name) or pick(name)
+            if isinstance(task, dict)
+            else task or pick(name),
+        )
         for name in labels
     ]
 
@@ -318,13 +326,22 @@ class TransformConfig:
             raise ValueError(
                 f"task must be one of {TASKS}; received {self.task!r}."
             )
-        for field in ("categorical_features", "text_features",
-                      "exclude_features", "image_features"):
+        for field in (
+            "categorical_features",
+            "text_features",
+            "exclude_features",
+            "image_features",
+        ):
             object.__setattr__(self, field, tuple(getattr(self, field) or ()))
         # Pairs arrive as JSON lists from custom_config.
-        object.__setattr__(self, "extra_labels", tuple(
-            (str(name), str(task)) for name, task in self.extra_labels or ()
-        ))
+        object.__setattr__(
+            self,
+            "extra_labels",
+            tuple(
+                (str(name), str(task))
+                for name, task in self.extra_labels or ()
+            ),
+        )
         names = [name for name, _ in self.label_tasks]
         for name, task in self.label_tasks:
             if task not in TASKS:
@@ -351,8 +368,7 @@ class TransformConfig:
     def for_labels(cls, label_tasks, **kwargs):
         """The config of these (label, task) pairs, the first one first."""
         (label, task), *extra = list(label_tasks)
-        return cls(label=label, task=task, extra_labels=tuple(extra),
-                   **kwargs)
+        return cls(label=label, task=task, extra_labels=tuple(extra), **kwargs)
 
     @classmethod
     def from_dict(cls, config):
@@ -400,7 +416,8 @@ class TransformConfig:
     def to_dict(self):
         return {
             k: [list(i) if isinstance(i, tuple) else i for i in v]
-            if isinstance(v, tuple) else v
+            if isinstance(v, tuple)
+            else v
             for k, v in dataclasses.asdict(self).items()
         }
 

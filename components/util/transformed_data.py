@@ -26,8 +26,8 @@ import numpy as np
 import tensorflow as tf
 from tfx.dsl.io import fileio
 
-from components.util import feature_kinds
 from components.transform import preprocessing
+from components.util import feature_kinds
 from search_space import features as search_features
 
 # Compressed TFRecord bytes above which a split streams instead of being
@@ -83,8 +83,11 @@ def describe_inputs(tft_output, config, train_files=(), batches=None):
                 "column table Transform ran with; rerun FeatureKindsGen "
                 "and Transform together."
             )
-        features.append(_describe_feature(tft_output, config, name,
-                                          by_key[name].kind, spec[name]))
+        features.append(
+            _describe_feature(
+                tft_output, config, name, by_key[name].kind, spec[name]
+            )
+        )
     if not features:
         raise InputDataError(
             "No feature columns besides the label "
@@ -92,8 +95,9 @@ def describe_inputs(tft_output, config, train_files=(), batches=None):
             "to learn from; check --exclude and the data's columns."
         )
     return features, [
-        _describe_label(tft_output, config, by_name[name], train_files,
-                        batches)
+        _describe_label(
+            tft_output, config, by_name[name], train_files, batches
+        )
         for name in config.label_names
     ]
 
@@ -124,12 +128,16 @@ def _describe_feature(tft_output, config, key, kind, tensor_spec):
             feature_kinds.vocabulary_name(key)
         )
         return search_features.FeatureSpec(
-            key, kind, vocab_size=vocab + preprocessing.NUM_OOV_BUCKETS,
+            key,
+            kind,
+            vocab_size=vocab + preprocessing.NUM_OOV_BUCKETS,
         )
     if kind == feature_kinds.IMAGE:
         # The decoded pixels' [H, W, C], as Transform wrote them.
         return search_features.FeatureSpec(
-            key, kind, shape=tuple(tensor_spec.shape),
+            key,
+            kind,
+            shape=tuple(tensor_spec.shape),
             weights=config.image_weights,
         )
     if kind in (feature_kinds.TEXT, feature_kinds.NUMERICAL):
@@ -166,8 +174,7 @@ def label_statistics(files, tft_output, label_key, batches=None):
     return mean, float(np.sqrt(max(squares / count - mean * mean, 0.0)))
 
 
-def _describe_label(tft_output, config, decision, train_files,
-                    batches=None):
+def _describe_label(tft_output, config, decision, train_files, batches=None):
     name, key = decision.name, decision.key
     # A table written before labels carried their task: the config's.
     task = decision.task or config.task_of(name)
@@ -178,10 +185,12 @@ def _describe_label(tft_output, config, decision, train_files,
             # StatisticsGen's, stored in the table by FeatureKindsGen.
             mean, std = decision.mean, decision.std
         else:
-            mean, std = label_statistics(train_files, tft_output, key,
-                                         batches)
+            mean, std = label_statistics(train_files, tft_output, key, batches)
         return search_features.LabelSpec(
-            key, feature_kinds.REGRESSION, mean=mean, std=std or None,
+            key,
+            feature_kinds.REGRESSION,
+            mean=mean,
+            std=std or None,
         )
     classes = class_names(tft_output, config.label_vocabulary_of(name))
     if len(classes) < 2:
@@ -218,13 +227,15 @@ def records_digest(examples_uri, canonical=False):
     `canonical`: hash each tf.Example re-serialized deterministically (its
     feature map's order in the bytes varies from process to process)."""
     splits = {}
-    for path in sorted(fileio.glob(os.path.join(examples_uri, "Split-*",
-                                                "*"))):
+    for path in sorted(
+        fileio.glob(os.path.join(examples_uri, "Split-*", "*"))
+    ):
         split = posixpath.basename(posixpath.dirname(path))
         count, total, xor = splits.get(split, (0, 0, 0))
         compression = "GZIP" if path.endswith(".gz") else ""
         for record in tf.data.TFRecordDataset(
-                path, compression_type=compression).as_numpy_iterator():
+            path, compression_type=compression
+        ).as_numpy_iterator():
             if canonical:
                 record = tf.train.Example.FromString(record).SerializeToString(
                     deterministic=True
@@ -233,7 +244,9 @@ def records_digest(examples_uri, canonical=False):
                 hashlib.blake2b(record, digest_size=8).digest(), "little"
             )
             count, total, xor = (
-                count + 1, (total + value) % (1 << 64), xor ^ value
+                count + 1,
+                (total + value) % (1 << 64),
+                xor ^ value,
             )
         splits[split] = [count, total, xor]
     return splits

@@ -220,7 +220,8 @@ class Profile:
             name: LabelProfile(name) for name in self.other_labels
         }
         callbacks = (
-            self.on_label if isinstance(self.on_label, dict)
+            self.on_label
+            if isinstance(self.on_label, dict)
             else {self.label: self.on_label}
         )
         self._labels = [

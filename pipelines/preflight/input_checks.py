@@ -48,10 +48,10 @@ Refused, with what to do:
 import dataclasses
 import itertools
 
-from pipelines.preflight import csv_profile
-from pipelines.preflight import input_files
 from components.util.feature_kinds import CLASSIFICATION
 from components.util.feature_kinds import REGRESSION
+from pipelines.preflight import csv_profile
+from pipelines.preflight import input_files
 from pipelines.preflight.input_files import InputError
 from pipelines.preflight.input_files import data_files
 from pipelines.preflight.run_checks import MIN_TIME_LIMIT_SECONDS
@@ -103,7 +103,12 @@ class CsvReport:
 
 
 def check_csv_input(
-    data_root, label, task, categorical=(), text=(), exclude=(),
+    data_root,
+    label,
+    task,
+    categorical=(),
+    text=(),
+    exclude=(),
     other_labels=(),
 ):
     """Validates CSV input for a run; returns a `CsvReport`.
@@ -132,8 +137,9 @@ def check_csv_input(
             _check_header(path, csv_file.header, first)
             if profile is None:
                 for name in tasks:
-                    _check_columns(path, csv_file.header, name, flags,
-                                   labels=list(tasks))
+                    _check_columns(
+                        path, csv_file.header, name, flags, labels=list(tasks)
+                    )
                 profile = csv_profile.Profile(
                     csv_file.header,
                     label,
@@ -141,7 +147,8 @@ def check_csv_input(
                     other_labels=tuple(tasks)[1:],
                     on_label={
                         name: _regression_check(name)
-                        for name, kind in tasks.items() if kind == REGRESSION
+                        for name, kind in tasks.items()
+                        if kind == REGRESSION
                     },
                 )
             elif csv_file.header != profile.header:
@@ -152,7 +159,8 @@ def check_csv_input(
                 )
             profile.add_file(csv_file, first)
     label_profiles = {
-        label: profile.label_profile, **profile.other_label_profiles
+        label: profile.label_profile,
+        **profile.other_label_profiles,
     }
     for name, kind in list(tasks.items()):
         if kind is None:

@@ -155,7 +155,8 @@ class ResNetBlock(_Application):
             )(tensor)
         tensor = keras.ops.flip(tensor, axis=-1)
         return keras.layers.Normalization(
-            mean=[103.939, 116.779, 123.68], variance=[1.0, 1.0, 1.0],
+            mean=[103.939, 116.779, 123.68],
+            variance=[1.0, 1.0, 1.0],
             name=self.layer_name("imagenet_means"),
         )(tensor)
 

@@ -191,8 +191,11 @@ class ConvBlock(Block):
         searched = is_searched(self.num_blocks)
         with conditional_on(hp, "num_blocks", deeper, searched):
             return choice(
-                hp, f"filters_{index}", self.filters,
-                [16, 32, 64, 128, 256], 32,
+                hp,
+                f"filters_{index}",
+                self.filters,
+                [16, 32, 64, 128, 256],
+                32,
             )
 
     def get_config(self):
@@ -261,8 +264,10 @@ class ImageBlock(Block):
         """The `block_type` values a search chooses among."""
         pretrained = self.pretrained_backbone()
         return [
-            kind for kind in self.BACKBONES
-            if kind in self.FROM_SCRATCH or self.large_backbones
+            kind
+            for kind in self.BACKBONES
+            if kind in self.FROM_SCRATCH
+            or self.large_backbones
             or (pretrained and kind == pretrained[0])
         ]
 

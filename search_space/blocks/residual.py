@@ -43,9 +43,7 @@ class ResidualBlock(Block):
 
     def build(self, hp, inputs):
         num_stages = choice(hp, "num_stages", self.num_stages, [1, 2, 3], 2)
-        units = choice(
-            hp, "units_per_stage", self.units_per_stage, [1, 2], 1
-        )
+        units = choice(hp, "units_per_stage", self.units_per_stage, [1, 2], 1)
         filters = choice(hp, "filters", self.filters, [16, 32, 64], 32)
         dropout = choice(hp, "dropout", self.dropout, [0.0, 0.25], 0.0)
         output = self._conv_bn(inputs[0], filters, 1, "stem", relu=True)
@@ -63,7 +61,11 @@ class ResidualBlock(Block):
 
     def _conv_bn(self, tensor, filters, strides, tag, relu):
         tensor = keras.layers.Conv2D(
-            filters, 3, strides=strides, padding="same", use_bias=False,
+            filters,
+            3,
+            strides=strides,
+            padding="same",
+            use_bias=False,
             name=self.layer_name(f"conv_{tag}"),
         )(tensor)
         # Momentum 0.9, not Keras's 0.99: trials are a few hundred steps,
@@ -82,7 +84,10 @@ class ResidualBlock(Block):
         if strides != 1 or tensor.shape[-1] != filters:
             # The shortcut must match the residual's shape to be added.
             shortcut = keras.layers.Conv2D(
-                filters, 1, strides=strides, use_bias=False,
+                filters,
+                1,
+                strides=strides,
+                use_bias=False,
                 name=self.layer_name(f"project_{tag}"),
             )(tensor)
         residual = self._conv_bn(tensor, filters, strides, f"{tag}a", True)

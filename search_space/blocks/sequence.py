@@ -191,7 +191,9 @@ class TransformerBlock(Block):
         name: Block name.
     """
 
-    def __init__(self, num_heads=None, dense_dim=None, dropout=None, name=None):
+    def __init__(
+        self, num_heads=None, dense_dim=None, dropout=None, name=None
+    ):
         super().__init__(name=name)
         self.num_heads = num_heads
         self.dense_dim = dense_dim
@@ -218,9 +220,9 @@ class TransformerBlock(Block):
         hidden = keras.layers.Dense(width, name=self.layer_name("ffn_1"))(
             hidden
         )
-        hidden = keras.layers.Dropout(dropout, name=self.layer_name("dropout"))(
-            hidden
-        )
+        hidden = keras.layers.Dropout(
+            dropout, name=self.layer_name("dropout")
+        )(hidden)
         return keras.layers.LayerNormalization(name=self.layer_name("norm_1"))(
             keras.layers.Add(name=self.layer_name("add_1"))([output, hidden])
         )

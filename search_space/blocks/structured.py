@@ -21,8 +21,9 @@ class StructuredDataBlock(Block):
 
     def __init__(self, categorical_encoding=None, name=None):
         super().__init__(name=name)
-        self.categorical_encoding = categorical_encoding or CategoricalEncoding(
-            name="categorical_encoding"
+        self.categorical_encoding = (
+            categorical_encoding
+            or CategoricalEncoding(name="categorical_encoding")
         )
 
     def build(self, hp, inputs):

@@ -70,7 +70,9 @@ class TextVectorizer(Block):
             hp,
             "max_tokens",
             self.max_tokens,
-            hp_module.Choice("max_tokens", [5000, 10000, 20000], default=10000),
+            hp_module.Choice(
+                "max_tokens", [5000, 10000, 20000], default=10000
+            ),
         )
         # A fixed mode registers only its own knob; a searched one makes
         # both conditional, so no mutation is a no-op.

@@ -92,11 +92,13 @@ def shapes_rows(rows=600):
         kind = SHAPES[index % len(SHAPES)]
         heavy = kind == "heavy_disc"
         weight = float(rng.normal(5.0 if heavy else 1.0, 0.5))
-        out.append({
-            "picture": png_bytes(_shape_image(rng, kind)),
-            "weight": weight,
-            "shape": kind,
-        })
+        out.append(
+            {
+                "picture": png_bytes(_shape_image(rng, kind)),
+                "weight": weight,
+                "shape": kind,
+            }
+        )
     return out
 
 

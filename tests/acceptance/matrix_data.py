@@ -102,7 +102,10 @@ def _imdb(sentences_per_passage=2):
 
     path = os.path.join(
         os.path.dirname(tfx.__file__),
-        "examples", "imdb", "data", "imdb_small_with_labels.txt",
+        "examples",
+        "imdb",
+        "data",
+        "imdb_small_with_labels.txt",
     )
     reviews = pd.read_csv(path, keep_default_na=False)
     rows = []
@@ -111,11 +114,14 @@ def _imdb(sentences_per_passage=2):
     ):
         text = re.sub(r"<br\s*/?>", " ", text)
         sentences = [
-            s.strip() for s in re.split(r"(?<=[.!?])\s+", text)
+            s.strip()
+            for s in re.split(r"(?<=[.!?])\s+", text)
             if len(s.split()) >= 3
         ]
         for start in range(0, len(sentences), sentences_per_passage):
-            passage = " ".join(sentences[start:start + sentences_per_passage])
+            passage = " ".join(
+                sentences[start : start + sentences_per_passage]
+            )
             rows.append({"review": review, "label": label, "text": passage})
     return pd.DataFrame(rows)
 
@@ -150,29 +156,42 @@ def _awkward(rows=800):
     colour = rng.choice(["red", "green", "blue"], size=rows)
     sentiment = rng.integers(-1, 2, size=rows)
     logit = (
-        1.2 * first + 0.8 * dotted - 0.9 * spaced + 0.05 * (size - 20)
+        1.2 * first
+        + 0.8 * dotted
+        - 0.9 * spaced
+        + 0.05 * (size - 20)
         + np.array([0, -1.5, 1.5, -1.5, 1.5])[level]
         + 1.2 * sentiment
         + np.where(colour == "red", 0.8, 0.0)
     )
     label = np.where(logit + 0.5 * rng.logistic(size=rows) > 0, "yes", "no")
-    frame = pd.DataFrame({
-        "first col": first,
-        "a.b": dotted,
-        "x-y": rng.normal(size=rows),  # noise
-        "größe": size.round(2),
-        "温度": rng.normal(20, 5, size=rows).round(1),  # noise
-        "2nd": colour,
-        "a b": spaced,
-        "a_b": rng.normal(size=rows),  # noise; same name as "a b" sanitised
-        "id": rng.permutation(rows) + 100000,
-        "version": 3,
-        "level": level,
-        "note": _phrases(rng, sentiment),
-        "target": label,
-    })
-    for column, share in (("first col", 0.1), ("x-y", 0.15), ("2nd", 0.1),
-                          ("温度", 0.05), ("note", 0.05), ("größe", 0.05)):
+    frame = pd.DataFrame(
+        {
+            "first col": first,
+            "a.b": dotted,
+            "x-y": rng.normal(size=rows),  # noise
+            "größe": size.round(2),
+            "温度": rng.normal(20, 5, size=rows).round(1),  # noise
+            "2nd": colour,
+            "a b": spaced,
+            "a_b": rng.normal(
+                size=rows
+            ),  # noise; same name as "a b" sanitised
+            "id": rng.permutation(rows) + 100000,
+            "version": 3,
+            "level": level,
+            "note": _phrases(rng, sentiment),
+            "target": label,
+        }
+    )
+    for column, share in (
+        ("first col", 0.1),
+        ("x-y", 0.15),
+        ("2nd", 0.1),
+        ("温度", 0.05),
+        ("note", 0.05),
+        ("größe", 0.05),
+    ):
         frame[column] = frame[column].astype(object)
         frame.loc[rng.random(rows) < share, column] = None
     return frame
@@ -182,20 +201,43 @@ DATASETS = {
     d.name: d
     for d in (
         Dataset("taxi", "classification", "payment_type", _taxi, epochs=20),
-        Dataset("breast_cancer", "classification", "diagnosis",
-                _breast_cancer, epochs=30),
+        Dataset(
+            "breast_cancer",
+            "classification",
+            "diagnosis",
+            _breast_cancer,
+            epochs=30,
+        ),
         # 142 rows reach the pipeline; its test split (a fifth, by hash)
         # holds about 28, under the default bar of 30 evaluation rows.
-        Dataset("wine", "classification", "cultivar", _wine, epochs=20,
-                cli_args=("--min-eval-rows", "20")),
-        Dataset("diabetes", "regression", "progression", _diabetes,
-                epochs=20),
+        Dataset(
+            "wine",
+            "classification",
+            "cultivar",
+            _wine,
+            epochs=20,
+            cli_args=("--min-eval-rows", "20"),
+        ),
+        Dataset("diabetes", "regression", "progression", _diabetes, epochs=20),
         # No --text: the run must infer that the passages are free text.
-        Dataset("imdb", "classification", "label", _imdb,
-                text_columns=("text",), group="review", max_trials=3,
-                epochs=30),
-        Dataset("awkward", "classification", "target", _awkward,
-                text_columns=("note",), bom=True),
+        Dataset(
+            "imdb",
+            "classification",
+            "label",
+            _imdb,
+            text_columns=("text",),
+            group="review",
+            max_trials=3,
+            epochs=30,
+        ),
+        Dataset(
+            "awkward",
+            "classification",
+            "target",
+            _awkward,
+            text_columns=("note",),
+            bom=True,
+        ),
     )
 }
 NAMES = tuple(DATASETS)
@@ -220,12 +262,15 @@ def split(frame, dataset):
 
     if dataset.group:
         folds = StratifiedGroupKFold(
-            n_splits=round(1 / HOLDOUT_FRACTION), shuffle=True,
+            n_splits=round(1 / HOLDOUT_FRACTION),
+            shuffle=True,
             random_state=SEED,
         )
-        train_rows, holdout_rows = next(folds.split(
-            frame, frame[dataset.label].astype(str), frame[dataset.group]
-        ))
+        train_rows, holdout_rows = next(
+            folds.split(
+                frame, frame[dataset.label].astype(str), frame[dataset.group]
+            )
+        )
         frame = frame.drop(columns=[dataset.group])
         return frame.iloc[train_rows], frame.iloc[holdout_rows]
     strata = None

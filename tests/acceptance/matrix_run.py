@@ -36,12 +36,14 @@ class Result:
 
     def line(self):
         ours = "-" if self.ours is None else f"{self.ours:.4f}"
-        baselines = "" if self.boosting is None else (
-            f"  hgb {self.boosting:.4f}"
+        baselines = (
+            "" if self.boosting is None else (f"  hgb {self.boosting:.4f}")
         )
         if self.random_search is not None:
-            baselines += (f"  random search {self.random_search:.4f} "
-                          f"({self.random_search_seconds:.0f} s)")
+            baselines += (
+                f"  random search {self.random_search:.4f} "
+                f"({self.random_search_seconds:.0f} s)"
+            )
         return (
             f"{self.dataset}: {self.metric} ours {ours}  trivial "
             f"{self.trivial:.4f}  linear {self.linear:.4f} "
@@ -51,17 +53,35 @@ class Result:
         )
 
 
-def run_pipeline(dataset, data_dir, output_dir, max_trials, epochs,
-                 extra_args=()):
+def run_pipeline(
+    dataset, data_dir, output_dir, max_trials, epochs, extra_args=()
+):
     """Runs the real local pipeline on data_dir; returns its summary."""
     from pipelines import cli
 
-    args = cli.build_parser().parse_args([
-        "run", "--data", data_dir, "--label", dataset.label,
-        "--task", dataset.task, "--max-trials", str(max_trials),
-        "--epochs", str(epochs), "--output", output_dir, "--seed", "0",
-        "--pipeline-name", PIPELINE_NAME, *dataset.cli_args, *extra_args,
-    ])
+    args = cli.build_parser().parse_args(
+        [
+            "run",
+            "--data",
+            data_dir,
+            "--label",
+            dataset.label,
+            "--task",
+            dataset.task,
+            "--max-trials",
+            str(max_trials),
+            "--epochs",
+            str(epochs),
+            "--output",
+            output_dir,
+            "--seed",
+            "0",
+            "--pipeline-name",
+            PIPELINE_NAME,
+            *dataset.cli_args,
+            *extra_args,
+        ]
+    )
     return cli.run(args)
 
 
@@ -93,8 +113,15 @@ def write_split(dataset, workdir):
     return train_path, holdout_path
 
 
-def run_dataset(dataset, workdir, max_trials=None, epochs=None,
-                boosting=False, random_search=False, extra_args=()):
+def run_dataset(
+    dataset,
+    workdir,
+    max_trials=None,
+    epochs=None,
+    boosting=False,
+    random_search=False,
+    extra_args=(),
+):
     """The whole row in `workdir`; returns a Result.
 
     `boosting` and `random_search` add those baselines (the benchmark);
@@ -104,8 +131,11 @@ def run_dataset(dataset, workdir, max_trials=None, epochs=None,
     output_dir = os.path.join(workdir, "output")
     started = time.monotonic()
     summary = run_pipeline(
-        dataset, os.path.dirname(train_path), output_dir,
-        max_trials or dataset.max_trials, epochs or dataset.epochs,
+        dataset,
+        os.path.dirname(train_path),
+        output_dir,
+        max_trials or dataset.max_trials,
+        epochs or dataset.epochs,
         extra_args,
     )
     seconds = time.monotonic() - started
@@ -145,7 +175,11 @@ def run_dataset(dataset, workdir, max_trials=None, epochs=None,
     if random_search:
         started = time.monotonic()
         searched = scoring.random_search_mlp_predictions(
-            task, train, holdout, label, dataset.text_columns,
+            task,
+            train,
+            holdout,
+            label,
+            dataset.text_columns,
             trials=max_trials or dataset.max_trials,
             epochs=epochs or dataset.epochs,
             workdir=os.path.join(workdir, "random_search"),

@@ -61,7 +61,7 @@ def serve(model_dir, serialized, task):
     signature = tf.saved_model.load(model_dir).signatures["serving_default"]
     predictions = []
     for start in range(0, len(serialized), BATCH):
-        batch = tf.constant(serialized[start:start + BATCH])
+        batch = tf.constant(serialized[start : start + BATCH])
         result = signature(examples=batch)
         if task == "classification":
             predictions += [c.decode() for c in result["classes"].numpy()]
@@ -118,9 +118,12 @@ def _features(frame, label, text_columns):
     for column in text_columns:
         features[column] = features[column].fillna("").astype(str)
     for column in _columns(features, text_columns)[1]:
-        features[column] = features[column].astype(object).where(
-            features[column].notna(), ""
-        ).astype(str)
+        features[column] = (
+            features[column]
+            .astype(object)
+            .where(features[column].notna(), "")
+            .astype(str)
+        )
     return features
 
 
@@ -139,21 +142,35 @@ def _preprocessor(features, text_columns, boosting):
     if boosting:
         parts = [
             ("numeric", "passthrough", numeric),
-            ("categorical", OrdinalEncoder(
-                handle_unknown="use_encoded_value", unknown_value=-1
-            ), categorical),
+            (
+                "categorical",
+                OrdinalEncoder(
+                    handle_unknown="use_encoded_value", unknown_value=-1
+                ),
+                categorical,
+            ),
         ]
     else:
         parts = [
-            ("numeric", make_pipeline(
-                SimpleImputer(strategy="mean"), StandardScaler()
-            ), numeric),
-            ("categorical", OneHotEncoder(handle_unknown="ignore"),
-             categorical),
+            (
+                "numeric",
+                make_pipeline(
+                    SimpleImputer(strategy="mean"), StandardScaler()
+                ),
+                numeric,
+            ),
+            (
+                "categorical",
+                OneHotEncoder(handle_unknown="ignore"),
+                categorical,
+            ),
         ]
     parts += [
-        (f"text_{i}", TfidfVectorizer(max_features=500 if boosting else None),
-         column)
+        (
+            f"text_{i}",
+            TfidfVectorizer(max_features=500 if boosting else None),
+            column,
+        )
         for i, column in enumerate(text)
     ]
     return ColumnTransformer(parts, sparse_threshold=0.0 if boosting else 0.3)
@@ -174,8 +191,9 @@ def _estimator(task, boosting):
     return Ridge(alpha=1.0)
 
 
-def sklearn_predictions(task, train, holdout, label, text_columns,
-                        boosting=False):
+def sklearn_predictions(
+    task, train, holdout, label, text_columns, boosting=False
+):
     """Fits logistic regression / ridge (or HistGradientBoosting) on the
     training frame; returns its held-out predictions (classes as str)."""
     from sklearn.pipeline import make_pipeline
@@ -191,8 +209,9 @@ def sklearn_predictions(task, train, holdout, label, text_columns,
     return list(model.predict(_features(holdout, label, text_columns)))
 
 
-def random_search_mlp_predictions(task, train, holdout, label, text_columns,
-                                  trials, epochs, workdir, seed=0):
+def random_search_mlp_predictions(
+    task, train, holdout, label, text_columns, trials, epochs, workdir, seed=0
+):
     """A KerasTuner RandomSearch over a plain MLP (1-3 dense layers, units,
     dropout, learning rate) on the linear baseline's features (imputed and
     scaled numbers, one-hot strings, TF-IDF text): the baseline a Keras user
@@ -204,8 +223,9 @@ def random_search_mlp_predictions(task, train, holdout, label, text_columns,
     features = _features(train, label, text_columns)
     preprocessor = _preprocessor(features, text_columns, boosting=False)
     x_train = _dense(preprocessor.fit_transform(features))
-    x_holdout = _dense(preprocessor.transform(
-        _features(holdout, label, text_columns)))
+    x_holdout = _dense(
+        preprocessor.transform(_features(holdout, label, text_columns))
+    )
     if task == "classification":
         classes = sorted(train[label].astype(str).unique())
         index = {c: i for i, c in enumerate(classes)}
@@ -220,9 +240,11 @@ def random_search_mlp_predictions(task, train, holdout, label, text_columns,
         for i in range(hp.Int("layers", 1, 3)):
             hidden = keras.layers.Dense(
                 hp.Choice(f"units_{i}", [32, 64, 128, 256, 512]),
-                activation="relu")(hidden)
+                activation="relu",
+            )(hidden)
             hidden = keras.layers.Dropout(
-                hp.Choice(f"dropout_{i}", [0.0, 0.25, 0.5]))(hidden)
+                hp.Choice(f"dropout_{i}", [0.0, 0.25, 0.5])
+            )(hidden)
         if task == "classification":
             outputs = keras.layers.Dense(len(classes), "softmax")(hidden)
             loss = "sparse_categorical_crossentropy"
@@ -230,17 +252,30 @@ def random_search_mlp_predictions(task, train, holdout, label, text_columns,
             outputs = keras.layers.Dense(1)(hidden)
             loss = "mse"
         model = keras.Model(inputs, outputs)
-        model.compile(keras.optimizers.Adam(
-            hp.Choice("learning_rate", [1e-2, 1e-3, 1e-4])), loss)
+        model.compile(
+            keras.optimizers.Adam(
+                hp.Choice("learning_rate", [1e-2, 1e-3, 1e-4])
+            ),
+            loss,
+        )
         return model
 
     tuner = keras_tuner.RandomSearch(
-        build, objective="val_loss", max_trials=trials, seed=seed,
-        directory=workdir, project_name="random_search_mlp", overwrite=True,
+        build,
+        objective="val_loss",
+        max_trials=trials,
+        seed=seed,
+        directory=workdir,
+        project_name="random_search_mlp",
+        overwrite=True,
     )
     keras.utils.set_random_seed(seed)
     tuner.search(
-        x_train, y_train, validation_split=0.2, epochs=epochs, verbose=0,
+        x_train,
+        y_train,
+        validation_split=0.2,
+        epochs=epochs,
+        verbose=0,
         callbacks=[keras.callbacks.EarlyStopping(patience=3)],
     )
     predicted = tuner.get_best_models(1)[0].predict(x_holdout, verbose=0)

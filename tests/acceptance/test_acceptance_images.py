@@ -14,11 +14,10 @@ model's `serving_default` on raw encoded PNG bytes in tf.Examples.
 
 import os
 
-import numpy as np
-import pytest
-
 import image_data
 import matrix_run
+import numpy as np
+import pytest
 
 from tests.helpers import serving_loaders
 
@@ -31,17 +30,29 @@ SHAPES_MIN_ACCURACY = 0.9
 def _run(args, output_dir):
     from pipelines import cli
 
-    return cli.run(cli.build_parser().parse_args([
-        "run", *args, "--output", output_dir, "--seed", "0",
-        "--pipeline-name", matrix_run.PIPELINE_NAME,
-    ]))
+    return cli.run(
+        cli.build_parser().parse_args(
+            [
+                "run",
+                *args,
+                "--output",
+                output_dir,
+                "--seed",
+                "0",
+                "--pipeline-name",
+                matrix_run.PIPELINE_NAME,
+            ]
+        )
+    )
 
 
 def _examples(rows, image_key):
     """Serialized tf.Examples holding only the raw encoded image bytes (and
     any other feature) of each held-out row."""
-    return [image_data.to_example({image_key: data, **extra})
-            for data, extra in rows]
+    return [
+        image_data.to_example({image_key: data, **extra})
+        for data, extra in rows
+    ]
 
 
 def _classes(model_dir, records):
@@ -70,18 +81,29 @@ def _check_both_loaders(model_dir, records, answers):
 def test_digits_png_folders_reach_095_on_held_out_images(tmp_path, request):
     data_dir, holdout = image_data.write_digits(str(tmp_path))
     summary = _run(
-        ["--data", data_dir, "--input-format", "images",
-         "--max-trials", "2", "--epochs", "20"],
+        [
+            "--data",
+            data_dir,
+            "--input-format",
+            "images",
+            "--max-trials",
+            "2",
+            "--epochs",
+            "20",
+        ],
         str(tmp_path / "output"),
     )
     assert summary.get("pushed"), f"nothing was pushed: {summary}"
     records = _examples([(data, {}) for data, _ in holdout], "image")
     predicted, answers = _classes(summary["pushed_model"], records)
-    accuracy = float(np.mean(
-        [p == label for p, (_, label) in zip(predicted, holdout)]
-    ))
-    _print(request, f"digits (PNG folders): accuracy {accuracy:.4f} on "
-           f"{len(holdout)} held-out images")
+    accuracy = float(
+        np.mean([p == label for p, (_, label) in zip(predicted, holdout)])
+    )
+    _print(
+        request,
+        f"digits (PNG folders): accuracy {accuracy:.4f} on "
+        f"{len(holdout)} held-out images",
+    )
     assert accuracy >= DIGITS_MIN_ACCURACY
     _check_both_loaders(summary["pushed_model"], records, answers)
 
@@ -89,8 +111,18 @@ def test_digits_png_folders_reach_095_on_held_out_images(tmp_path, request):
 def test_shapes_in_tfrecord_beside_a_number_need_both(tmp_path, request):
     data_dir, holdout = image_data.write_shapes(str(tmp_path))
     summary = _run(
-        ["--data", data_dir, "--input-format", "tfrecord", "--label",
-         "shape", "--max-trials", "2", "--epochs", "15"],
+        [
+            "--data",
+            data_dir,
+            "--input-format",
+            "tfrecord",
+            "--label",
+            "shape",
+            "--max-trials",
+            "2",
+            "--epochs",
+            "15",
+        ],
         str(tmp_path / "output"),
     )
     assert summary.get("pushed"), f"nothing was pushed: {summary}"
@@ -99,11 +131,14 @@ def test_shapes_in_tfrecord_beside_a_number_need_both(tmp_path, request):
         "picture",
     )
     predicted, answers = _classes(summary["pushed_model"], records)
-    accuracy = float(np.mean(
-        [p == row["shape"] for p, row in zip(predicted, holdout)]
-    ))
-    _print(request, f"shapes (TFRecord, picture + weight): accuracy "
-           f"{accuracy:.4f} on {len(holdout)} held-out rows")
+    accuracy = float(
+        np.mean([p == row["shape"] for p, row in zip(predicted, holdout)])
+    )
+    _print(
+        request,
+        f"shapes (TFRecord, picture + weight): accuracy "
+        f"{accuracy:.4f} on {len(holdout)} held-out rows",
+    )
     assert accuracy >= SHAPES_MIN_ACCURACY
     _check_both_loaders(summary["pushed_model"], records, answers)
     # The column table recorded the picture as an image and its shape.
@@ -111,11 +146,14 @@ def test_shapes_in_tfrecord_beside_a_number_need_both(tmp_path, request):
     from pipelines import local_runner
     from pipelines import run_summary
 
-    store = run_summary.open_store(local_runner.local_paths(
-        str(tmp_path / "output"), matrix_run.PIPELINE_NAME
-    )["metadata_path"])
+    store = run_summary.open_store(
+        local_runner.local_paths(
+            str(tmp_path / "output"), matrix_run.PIPELINE_NAME
+        )["metadata_path"]
+    )
     schema_uri = [
-        a.uri for a in store.get_artifacts_by_type("Schema")
+        a.uri
+        for a in store.get_artifacts_by_type("Schema")
         if os.path.exists(os.path.join(a.uri, "schema.pbtxt"))
         and "FeatureKindsGen" in a.uri
     ]

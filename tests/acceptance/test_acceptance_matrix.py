@@ -12,11 +12,10 @@ the same training rows.
 Each run prints one line: held-out score, trivial, linear, seconds.
 """
 
-import numpy as np
-import pytest
-
 import matrix_data
 import matrix_run
+import numpy as np
+import pytest
 
 from tests.helpers import serving_loaders
 
@@ -30,15 +29,25 @@ def test_written_csvs_keep_raw_headers_and_hold_out_a_fifth(tmp_path):
     with open(path, "rb") as f:
         assert f.read(3) == b"\xef\xbb\xbf"
     header, rows = matrix_data.read_rows(path)
-    assert {"first col", "a.b", "x-y", "größe", "温度", "2nd", "a b",
-            "a_b"} <= set(header)
+    assert {
+        "first col",
+        "a.b",
+        "x-y",
+        "größe",
+        "温度",
+        "2nd",
+        "a b",
+        "a_b",
+    } <= set(header)
     assert len(rows) == len(train)
     assert any(row["first col"] == "" for row in rows)
     assert not set(train.index) & set(holdout.index)
     assert abs(len(holdout) / (len(train) + len(holdout)) - 0.2) < 0.01
     # Stratified: the held-out class shares are the training ones.
-    shares = [f["target"].value_counts(normalize=True)["yes"]
-              for f in (train, holdout)]
+    shares = [
+        f["target"].value_counts(normalize=True)["yes"]
+        for f in (train, holdout)
+    ]
     assert abs(shares[0] - shares[1]) < 0.02
 
 
@@ -61,11 +70,15 @@ def test_written_csvs_keep_raw_headers_and_hold_out_a_fifth(tmp_path):
 _KNOWN_GAPS = {}
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(n, marks=pytest.mark.xfail(reason=_KNOWN_GAPS[n]))
-    if n in _KNOWN_GAPS else n
-    for n in matrix_data.NAMES
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, marks=pytest.mark.xfail(reason=_KNOWN_GAPS[n]))
+        if n in _KNOWN_GAPS
+        else n
+        for n in matrix_data.NAMES
+    ],
+)
 def test_pushed_model_beats_trivial_and_linear_on_held_out_rows(
     name, tmp_path, request
 ):
@@ -75,9 +88,14 @@ def test_pushed_model_beats_trivial_and_linear_on_held_out_rows(
     capture = request.config.pluginmanager.getplugin("capturemanager")
     with capture.global_and_fixture_disabled():
         print(f"\nacceptance {result.line()}", flush=True)
-    summary = {k: v for k, v in result.summary.items()
-               if k in ("pushed", "metrics") or "bless" in k
-               or "reason" in k or "threshold" in k}
+    summary = {
+        k: v
+        for k, v in result.summary.items()
+        if k in ("pushed", "metrics")
+        or "bless" in k
+        or "reason" in k
+        or "threshold" in k
+    }
 
     assert result.ours is not None, f"nothing was pushed: {summary}"
     assert not result.unknown_keys, (

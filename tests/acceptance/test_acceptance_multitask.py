@@ -19,12 +19,11 @@ never saw, through the pushed model's `serving_default` on raw tf.Examples
 
 import os
 
+import matrix_data
+import matrix_run
 import numpy as np
 import pandas as pd
 import pytest
-
-import matrix_data
-import matrix_run
 import scoring
 
 from tests.helpers import serving_loaders
@@ -42,13 +41,23 @@ def _mixed_table(rows=1500, seed=7):
     segment = np.select([score < -0.5, score < 0.7], ["low", "mid"], "high")
     # Spend bends (a square, a slope that depends on the colour), as
     # real quantities do; a linear model gets its straight part only.
-    spend = (120 + 30 * x[:, 2] + 20 * x[:, 2] * (colour == "blue")
-             - 15 * x[:, 0] ** 2 + rng.normal(scale=10, size=rows))
-    frame = pd.DataFrame({
-        "x0": x[:, 0].round(3), "x1": x[:, 1].round(3),
-        "x 2": x[:, 2].round(3), "colour": colour,
-        "segment": segment, "spend": spend.round(2),
-    })
+    spend = (
+        120
+        + 30 * x[:, 2]
+        + 20 * x[:, 2] * (colour == "blue")
+        - 15 * x[:, 0] ** 2
+        + rng.normal(scale=10, size=rows)
+    )
+    frame = pd.DataFrame(
+        {
+            "x0": x[:, 0].round(3),
+            "x1": x[:, 1].round(3),
+            "x 2": x[:, 2].round(3),
+            "colour": colour,
+            "segment": segment,
+            "spend": spend.round(2),
+        }
+    )
     frame.loc[rng.random(rows) < 0.05, "x1"] = None  # missing values
     return frame
 
@@ -63,18 +72,36 @@ def _linnerud():
 def _run(data_dir, output_dir, labels, *extra):
     from pipelines import cli
 
-    return cli.run(cli.build_parser().parse_args([
-        "run", "--data", data_dir, "--label", ",".join(labels),
-        "--max-trials", "2", "--epochs", "25", "--output", output_dir,
-        "--seed", "0", "--pipeline-name", matrix_run.PIPELINE_NAME, *extra,
-    ]))
+    return cli.run(
+        cli.build_parser().parse_args(
+            [
+                "run",
+                "--data",
+                data_dir,
+                "--label",
+                ",".join(labels),
+                "--max-trials",
+                "2",
+                "--epochs",
+                "25",
+                "--output",
+                output_dir,
+                "--seed",
+                "0",
+                "--pipeline-name",
+                matrix_run.PIPELINE_NAME,
+                *extra,
+            ]
+        )
+    )
 
 
 def _serialized(frame, spec, labels):
     rows = frame.astype(object).where(frame.notna(), "").astype(str)
     return [
-        scoring.to_example(row, {k: v for k, v in spec.items()
-                                 if k not in labels}, labels[0])
+        scoring.to_example(
+            row, {k: v for k, v in spec.items() if k not in labels}, labels[0]
+        )
         for row in rows.to_dict("records")
     ]
 
@@ -95,21 +122,31 @@ def test_classification_and_regression_heads_beat_their_baselines(
     matrix_data.write_csv(train, str(data_dir / "data.csv"))
     output_dir = str(tmp_path / "output")
 
-    summary = _run(str(data_dir), output_dir, ["segment", "spend"],
-                   "--task", "segment=classification")
-    blessing = (summary.get("blessing_reasons"),
-                summary.get("blessing_failures"))
+    summary = _run(
+        str(data_dir),
+        output_dir,
+        ["segment", "spend"],
+        "--task",
+        "segment=classification",
+    )
+    blessing = (
+        summary.get("blessing_reasons"),
+        summary.get("blessing_failures"),
+    )
     assert summary["pushed"], f"nothing was pushed: {blessing}"
     # Blessed on both labels, each named with its own bar.
     reasons = " ".join(summary["blessing_reasons"])
     assert "segment: accuracy" in reasons and "spend: MSE" in reasons
-    for name in ("segment/sparse_categorical_accuracy",
-                 "spend/mean_squared_error"):
+    for name in (
+        "segment/sparse_categorical_accuracy",
+        "spend/mean_squared_error",
+    ):
         assert name in summary["metrics"], sorted(summary["metrics"])
 
     spec = scoring.raw_feature_spec(
-        scoring.transform_graph_uri(summary, output_dir,
-                                    matrix_run.PIPELINE_NAME)
+        scoring.transform_graph_uri(
+            summary, output_dir, matrix_run.PIPELINE_NAME
+        )
     )
     records = np.array(
         _serialized(holdout, spec, ["segment", "spend"]), dtype=object
@@ -117,8 +154,11 @@ def test_classification_and_regression_heads_beat_their_baselines(
     answers = serving_loaders.object_loader_answers(
         summary["pushed_model"], records
     )
-    assert {"segment_classes", "segment_probabilities",
-            "spend_predictions"} <= set(answers), sorted(answers)
+    assert {
+        "segment_classes",
+        "segment_probabilities",
+        "spend_predictions",
+    } <= set(answers), sorted(answers)
     # TF Serving's session loader gives the same answers.
     serving_loaders.assert_same_answers(
         answers,
@@ -130,30 +170,47 @@ def test_classification_and_regression_heads_beat_their_baselines(
     read_train = matrix_data.read_frame(str(data_dir / "data.csv"))
     lines = []
     for label, task, ours in (
-        ("segment", "classification",
-         [c.decode() for c in answers["segment_classes"]]),
+        (
+            "segment",
+            "classification",
+            [c.decode() for c in answers["segment_classes"]],
+        ),
         ("spend", "regression", answers["spend_predictions"][:, 0]),
     ):
         others = [c for c in ("segment", "spend") if c != label]
         truth = holdout[label]
         truth = truth.astype(str) if task == "classification" else truth
         linear = scoring.sklearn_predictions(
-            task, read_train.drop(columns=others),
-            holdout.drop(columns=others), label, (),
+            task,
+            read_train.drop(columns=others),
+            holdout.drop(columns=others),
+            label,
+            (),
         )
-        trivial = scoring.trivial_predictions(task, read_train[label],
-                                              len(holdout))
-        scores = {name: scoring.score(task, truth, values) for name, values
-                  in (("ours", ours), ("linear", linear),
-                      ("trivial", trivial))}
+        trivial = scoring.trivial_predictions(
+            task, read_train[label], len(holdout)
+        )
+        scores = {
+            name: scoring.score(task, truth, values)
+            for name, values in (
+                ("ours", ours),
+                ("linear", linear),
+                ("trivial", trivial),
+            )
+        }
         margin = scoring.tie_margin(task, truth, ours, linear)
-        lines.append(f"{label} ({task}): " + "  ".join(
-            f"{k} {v:.4f}" for k, v in scores.items()
-        ) + f"  tie margin {margin:.3f}")
+        lines.append(
+            f"{label} ({task}): "
+            + "  ".join(f"{k} {v:.4f}" for k, v in scores.items())
+            + f"  tie margin {margin:.3f}"
+        )
         assert scores["ours"] > scores["trivial"], lines[-1]
         assert scores["ours"] >= scores["linear"] - margin, lines[-1]
-    _print(request, f"mixed multi-task ({len(holdout)} held-out rows): "
-           + "; ".join(lines))
+    _print(
+        request,
+        f"mixed multi-task ({len(holdout)} held-out rows): "
+        + "; ".join(lines),
+    )
 
 
 def test_linnerud_three_regression_labels_too_few_rows_to_bless(
@@ -167,8 +224,9 @@ def test_linnerud_three_regression_labels_too_few_rows_to_bless(
 
     summary = _run(str(data_dir), output_dir, labels)  # tasks inferred
     for label in labels:
-        assert f"{label}/mean_squared_error" in summary["metrics"], (
-            sorted(summary["metrics"]))
+        assert f"{label}/mean_squared_error" in summary["metrics"], sorted(
+            summary["metrics"]
+        )
     assert not summary["pushed"] and not summary["blessed"]
     failures = " ".join(summary["blessing_failures"])
     assert "evaluation rows" in failures, failures
@@ -177,8 +235,11 @@ def test_linnerud_three_regression_labels_too_few_rows_to_bless(
     from pipelines import local_runner
     from pipelines import run_summary
 
-    store = run_summary.open_store(local_runner.local_paths(
-        output_dir, matrix_run.PIPELINE_NAME)["metadata_path"])
+    store = run_summary.open_store(
+        local_runner.local_paths(output_dir, matrix_run.PIPELINE_NAME)[
+            "metadata_path"
+        ]
+    )
     model_dir = os.path.join(
         run_summary.latest_artifact(store, "Model").uri, "Format-Serving"
     )
@@ -189,10 +250,13 @@ def test_linnerud_three_regression_labels_too_few_rows_to_bless(
     for label in labels:
         predicted = answers[f"{label}_predictions"][:, 0]
         low, high = frame[label].min(), frame[label].max()
-        lines.append(f"{label} mean {predicted.mean():.1f} "
-                     f"(labels {low}..{high})")
+        lines.append(
+            f"{label} mean {predicted.mean():.1f} (labels {low}..{high})"
+        )
         # In the label's units: a head left in standard deviations would
         # answer near 0, far outside every label's range.
         assert low <= predicted.mean() <= high, lines[-1]
-    _print(request, "linnerud multi-task, not blessed ("
-           f"{failures}): " + "; ".join(lines))
+    _print(
+        request,
+        f"linnerud multi-task, not blessed ({failures}): " + "; ".join(lines),
+    )

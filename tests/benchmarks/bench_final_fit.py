@@ -49,9 +49,11 @@ def latest_trained_model(summary):
 
 
 def score_model(dataset, model_dir, output_dir, holdout_path, summary):
-    spec = scoring.raw_feature_spec(scoring.transform_graph_uri(
-        summary, output_dir, matrix_run.PIPELINE_NAME
-    ))
+    spec = scoring.raw_feature_spec(
+        scoring.transform_graph_uri(
+            summary, output_dir, matrix_run.PIPELINE_NAME
+        )
+    )
     header, rows = matrix_data.read_rows(holdout_path)
     serialized = [scoring.to_example(r, spec, dataset.label) for r in rows]
     predicted = scoring.serve(model_dir, serialized, dataset.task)
@@ -68,8 +70,11 @@ def run_modes(dataset, workdir, modes, trials, epochs, run_args):
     results = {}
     for mode in modes:
         summary = matrix_run.run_pipeline(
-            dataset, os.path.dirname(train_path), output_dir,
-            trials, epochs or dataset.epochs,
+            dataset,
+            os.path.dirname(train_path),
+            output_dir,
+            trials,
+            epochs or dataset.epochs,
             # No warm start from the previous mode's search: the tuner's
             # inputs stay the same, so TFX's cache reuses its output.
             ("--final-fit", mode, "--no-warm-start", *run_args),
@@ -79,20 +84,28 @@ def run_modes(dataset, workdir, modes, trials, epochs, run_args):
             dataset, model_dir, output_dir, holdout_path, summary
         )
         results[mode] = (score, trainer_seconds)
-        print(f"bench_final_fit {dataset.name} {mode}: held-out {score:.4f}"
-              f"  Trainer {trainer_seconds:.0f} s", flush=True)
+        print(
+            f"bench_final_fit {dataset.name} {mode}: held-out {score:.4f}"
+            f"  Trainer {trainer_seconds:.0f} s",
+            flush=True,
+        )
     return results
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--trials", type=int, default=10)
-    parser.add_argument("--epochs", type=int, default=None,
-                        help="epochs per trial (default: each dataset's)")
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        default=None,
+        help="epochs per trial (default: each dataset's)",
+    )
     parser.add_argument("--datasets", default=",".join(matrix_data.NAMES))
     parser.add_argument("--modes", default=",".join(MODES))
-    parser.add_argument("--run-args", default="",
-                        help="extra `autokeras-tfx run` arguments")
+    parser.add_argument(
+        "--run-args", default="", help="extra `autokeras-tfx run` arguments"
+    )
     parser.add_argument("--workdir", default=None)
     args = parser.parse_args()
     names = [n for n in args.datasets.split(",") if n]
@@ -102,20 +115,28 @@ def main():
     if unknown:
         parser.error(f"unknown datasets or modes: {unknown}")
     workdir = args.workdir or tempfile.mkdtemp(prefix="bench_final_fit_")
-    header = "| dataset | metric | " + " | ".join(
-        f"{m} | {m} Trainer s" for m in modes
-    ) + " |"
+    header = (
+        "| dataset | metric | "
+        + " | ".join(f"{m} | {m} Trainer s" for m in modes)
+        + " |"
+    )
     lines = [header, "|" + "---|" * (2 + 2 * len(modes))]
     for name in names:
         dataset = matrix_data.DATASETS[name]
         try:
             results = run_modes(
-                dataset, os.path.join(workdir, name), modes, args.trials,
-                args.epochs, tuple(args.run_args.split()),
+                dataset,
+                os.path.join(workdir, name),
+                modes,
+                args.trials,
+                args.epochs,
+                tuple(args.run_args.split()),
             )
         except Exception as error:  # a failed dataset is a row
-            lines.append(f"| {name} | error: {type(error).__name__}: "
-                         f"{str(error)[:300]} |")
+            lines.append(
+                f"| {name} | error: {type(error).__name__}: "
+                f"{str(error)[:300]} |"
+            )
             continue
         metric = "accuracy" if dataset.task == "classification" else "r2"
         cells = []
@@ -123,8 +144,10 @@ def main():
             score, seconds = results[mode]
             cells += [f"{score:.4f}", f"{seconds:.0f}"]
         lines.append(f"| {name} | {metric} | " + " | ".join(cells) + " |")
-    print(f"\n{args.trials} trials; held-out scores of each mode's trained "
-          f"model; runs under {workdir}\n")
+    print(
+        f"\n{args.trials} trials; held-out scores of each mode's trained "
+        f"model; runs under {workdir}\n"
+    )
     print("\n".join(lines))
 
 

@@ -27,10 +27,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path[:0] = [ROOT, os.path.join(ROOT, "tests", "acceptance")]
 
-import numpy as np  # noqa: E402
-
 import image_data  # noqa: E402
 import matrix_run  # noqa: E402
+import numpy as np  # noqa: E402
 
 
 def run_ours(workdir, trials, epochs):
@@ -41,12 +40,28 @@ def run_ours(workdir, trials, epochs):
 
     data_dir, holdout = image_data.write_digits(workdir)
     started = time.monotonic()
-    summary = cli.run(cli.build_parser().parse_args([
-        "run", "--data", data_dir, "--input-format", "images",
-        "--max-trials", str(trials), "--epochs", str(epochs),
-        "--output", os.path.join(workdir, "output"), "--seed", "0",
-        "--pipeline-name", matrix_run.PIPELINE_NAME, "--no-warm-start",
-    ]))
+    summary = cli.run(
+        cli.build_parser().parse_args(
+            [
+                "run",
+                "--data",
+                data_dir,
+                "--input-format",
+                "images",
+                "--max-trials",
+                str(trials),
+                "--epochs",
+                str(epochs),
+                "--output",
+                os.path.join(workdir, "output"),
+                "--seed",
+                "0",
+                "--pipeline-name",
+                matrix_run.PIPELINE_NAME,
+                "--no-warm-start",
+            ]
+        )
+    )
     seconds = time.monotonic() - started
     if not summary.get("pushed"):
         return None, seconds
@@ -68,7 +83,9 @@ def _conv_net(hp, num_classes):
     x = keras.layers.Rescaling(1.0 / 255)(inputs)
     for i in range(hp.Int("blocks", 1, 2)):
         x = keras.layers.Conv2D(
-            hp.Choice(f"filters_{i}", [16, 32, 64]), 3, padding="same",
+            hp.Choice(f"filters_{i}", [16, 32, 64]),
+            3,
+            padding="same",
             activation="relu",
         )(x)
         x = keras.layers.MaxPooling2D(padding="same")(x)
@@ -107,9 +124,9 @@ def run_keras_tuner(workdir, trials, epochs):
     )
     tuner.search(x, y, validation_split=0.2, epochs=epochs, verbose=0)
     best = tuner.get_best_models(1)[0]
-    accuracy = float(np.mean(
-        np.argmax(best.predict(x_test, verbose=0), axis=-1) == y_test
-    ))
+    accuracy = float(
+        np.mean(np.argmax(best.predict(x_test, verbose=0), axis=-1) == y_test)
+    )
     return accuracy, time.monotonic() - started
 
 
@@ -124,13 +141,23 @@ def main():
     workdir = args.workdir or tempfile.mkdtemp(prefix="bench_images_")
     rows = []
     if not args.skip_pipeline:
-        rows.append(("autokeras-tfx pipeline",
-                     *run_ours(workdir, args.trials, args.epochs)))
+        rows.append(
+            (
+                "autokeras-tfx pipeline",
+                *run_ours(workdir, args.trials, args.epochs),
+            )
+        )
     if not args.skip_keras_tuner:
-        rows.append(("KerasTuner RandomSearch (conv net)",
-                     *run_keras_tuner(workdir, args.trials, args.epochs)))
-    print(f"\ndigits, {args.trials} trials, {args.epochs} epochs, "
-          f"{len(image_data.digits_split()[1])} held-out images")
+        rows.append(
+            (
+                "KerasTuner RandomSearch (conv net)",
+                *run_keras_tuner(workdir, args.trials, args.epochs),
+            )
+        )
+    print(
+        f"\ndigits, {args.trials} trials, {args.epochs} epochs, "
+        f"{len(image_data.digits_split()[1])} held-out images"
+    )
     for name, accuracy, seconds in rows:
         shown = "-" if accuracy is None else f"{accuracy:.4f}"
         print(f"  {name:<36} accuracy {shown}  {seconds:7.0f} s")

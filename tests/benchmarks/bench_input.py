@@ -16,7 +16,9 @@ import os
 import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+)
 sys.path.insert(0, ROOT)
 
 import keras  # noqa: E402
@@ -36,8 +38,10 @@ def _model(columns):
 
 
 def _split(rows, columns, rng):
-    x = {f"c{i}": rng.normal(size=(rows, 1)).astype("float32")
-         for i in range(columns)}
+    x = {
+        f"c{i}": rng.normal(size=(rows, 1)).astype("float32")
+        for i in range(columns)
+    }
     return x, (x["c0"][:, 0] > 0).astype("int64")
 
 
@@ -52,8 +56,13 @@ def _fit(columns, train, validation, epochs, batch_size, pipeline):
         )
         history = model.fit(**arguments, epochs=epochs, verbose=0)
     else:
-        history = model.fit(*train, validation_data=validation,
-                            batch_size=batch_size, epochs=epochs, verbose=0)
+        history = model.fit(
+            *train,
+            validation_data=validation,
+            batch_size=batch_size,
+            epochs=epochs,
+            verbose=0,
+        )
     return time.perf_counter() - started, history.history["val_loss"][-1]
 
 
@@ -65,22 +74,41 @@ def main():
     parser.add_argument("--batch-size", type=int, default=32)
     args = parser.parse_args()
     rng = np.random.default_rng(0)
-    print(f"backend {keras.backend.backend()}, {args.epochs} epochs, batch "
-          f"{args.batch_size}, validation = 20% of the rows again")
-    print("| rows | columns | keras arrays s | in_memory_batches s | speed-up "
-          "| val_loss arrays | val_loss pipeline |")
+    print(
+        f"backend {keras.backend.backend()}, {args.epochs} epochs, batch "
+        f"{args.batch_size}, validation = 20% of the rows again"
+    )
+    print(
+        "| rows | columns | keras arrays s | in_memory_batches s | speed-up "
+        "| val_loss arrays | val_loss pipeline |"
+    )
     print("|---|---|---|---|---|---|---|")
     for rows in (int(r) for r in args.rows.split(",")):
         for columns in (int(c) for c in args.columns.split(",")):
             train = _split(rows, columns, rng)
             validation = _split(max(1, rows // 5), columns, rng)
-            arrays = _fit(columns, train, validation, args.epochs,
-                          args.batch_size, pipeline=False)
-            pipeline = _fit(columns, train, validation, args.epochs,
-                            args.batch_size, pipeline=True)
-            print(f"| {rows} | {columns} | {arrays[0]:.2f} | "
-                  f"{pipeline[0]:.2f} | {arrays[0] / pipeline[0]:.1f}x | "
-                  f"{arrays[1]:.4f} | {pipeline[1]:.4f} |", flush=True)
+            arrays = _fit(
+                columns,
+                train,
+                validation,
+                args.epochs,
+                args.batch_size,
+                pipeline=False,
+            )
+            pipeline = _fit(
+                columns,
+                train,
+                validation,
+                args.epochs,
+                args.batch_size,
+                pipeline=True,
+            )
+            print(
+                f"| {rows} | {columns} | {arrays[0]:.2f} | "
+                f"{pipeline[0]:.2f} | {arrays[0] / pipeline[0]:.1f}x | "
+                f"{arrays[1]:.4f} | {pipeline[1]:.4f} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

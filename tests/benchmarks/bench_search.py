@@ -15,7 +15,9 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+)
 sys.path.insert(0, ROOT)
 
 import keras  # noqa: E402
@@ -64,10 +66,14 @@ def main():
     }
     y = (x["numbers"][:, 0] > 0).astype("int64") + (x["city"][:, 0] > 25)
     directory = tempfile.mkdtemp(prefix="akt-bench-")
-    print(f"backend {keras.backend.backend()}, {args.rows} rows, "
-          f"{args.epochs} epochs per trial, search dir {directory}")
-    print("figures at the end of each trial's training (the disk figure "
-          "includes that trial's checkpoint, pruned when the trial ends)")
+    print(
+        f"backend {keras.backend.backend()}, {args.rows} rows, "
+        f"{args.epochs} epochs per trial, search dir {directory}"
+    )
+    print(
+        "figures at the end of each trial's training (the disk figure "
+        "includes that trial's checkpoint, pruned when the trial ends)"
+    )
     print("trial  seconds  rss_MiB  disk_KiB  weights_KiB")
     tuner = SearchTuner(
         default_hypermodel(features, [label]),
@@ -76,7 +82,11 @@ def main():
         project_name="bench",
     )
     tuner.search(
-        x, y, validation_split=0.2, epochs=args.epochs, verbose=0,
+        x,
+        y,
+        validation_split=0.2,
+        epochs=args.epochs,
+        verbose=0,
         callbacks=[Report(tuner)],
     )
 

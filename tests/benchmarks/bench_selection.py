@@ -30,10 +30,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path[:0] = [ROOT, os.path.join(ROOT, "tests", "acceptance")]
 
-import numpy as np  # noqa: E402
-
 import matrix_data  # noqa: E402
 import matrix_run  # noqa: E402
+import numpy as np  # noqa: E402
 import scoring  # noqa: E402
 
 
@@ -54,9 +53,9 @@ def trial_models(pipeline_dir):
     import keras_tuner
     import tensorflow_transform as tft
 
-    from components.util import transformed_data as data
-    from components.util import feature_kinds
     from components.autokeras_tuner import search as tuner_search
+    from components.util import feature_kinds
+    from components.util import transformed_data as data
     from pipelines import run_summary
     from search_space import assemble
     from search_space import automodel
@@ -67,9 +66,11 @@ def trial_models(pipeline_dir):
     results_uri = run_summary.latest_artifact(store, "TunerResults").uri
     graph = run_summary.latest_artifact(store, "TransformGraph").uri
     examples = [
-        a for a in store.get_artifacts_by_type("Examples")
-        if a.uri.startswith(os.path.join(pipeline_dir, "pipeline_root",
-                                         "Transform"))
+        a
+        for a in store.get_artifacts_by_type("Examples")
+        if a.uri.startswith(
+            os.path.join(pipeline_dir, "pipeline_root", "Transform")
+        )
     ][-1].uri
     config = feature_kinds.TransformConfig.from_dict(_trainer_config(store))
     tft_output = tft.TFTransformOutput(graph)
@@ -78,11 +79,11 @@ def trial_models(pipeline_dir):
     # (features, labels) arrays, or a dataset of them (text: streamed).
     train = data.load_split(train_files, tft_output, data.label_keys(config))
     x = train[0] if isinstance(train, tuple) else train
-    with open(os.path.join(results_uri,
-                           tuner_search.SEARCH_RESULTS_FILE)) as f:
+    with open(
+        os.path.join(results_uri, tuner_search.SEARCH_RESULTS_FILE)
+    ) as f:
         results = json.load(f)
-    trials_dir = os.path.join(tuner_search.working_dir(results_uri),
-                              "trials")
+    trials_dir = os.path.join(tuner_search.working_dir(results_uri), "trials")
     for trial in results["trials"]:
         trial_dir = os.path.join(trials_dir, f"trial_{trial['trial_id']}")
         checkpoint = os.path.join(trial_dir, "checkpoint.weights.h5")
@@ -109,8 +110,11 @@ def measure(dataset, workdir, trials, epochs):
 
     train_path, holdout_path = matrix_run.write_split(dataset, workdir)
     summary = matrix_run.run_pipeline(
-        dataset, os.path.dirname(train_path), os.path.join(workdir, "output"),
-        trials, epochs or dataset.epochs,
+        dataset,
+        os.path.dirname(train_path),
+        os.path.join(workdir, "output"),
+        trials,
+        epochs or dataset.epochs,
         ("--keep-checkpoints", str(trials), "--no-warm-start"),
     )
     chosen = summary["best_trial"]["trial_number"]
@@ -125,19 +129,26 @@ def measure(dataset, workdir, trials, epochs):
         if serialized is None:
             spec = tft_output.raw_feature_spec()
             _, rows = matrix_data.read_rows(holdout_path)
-            serialized = [scoring.to_example(r, spec, dataset.label)
-                          for r in rows]
+            serialized = [
+                scoring.to_example(r, spec, dataset.label) for r in rows
+            ]
         export_dir = os.path.join(workdir, "trial_models", str(number))
         model_export.export_serving_model(
-            model, tft_output, config.label,
-            trainer._served_class_names(tft_output, config), export_dir,
+            model,
+            tft_output,
+            config.label,
+            trainer._served_class_names(tft_output, config),
+            export_dir,
         )
         predicted = scoring.serve(export_dir, serialized, dataset.task)
         numbers.append(number)
         eval_scores.append(score)
         held_out.append(scoring.score(dataset.task, truth, predicted))
-        print(f"bench_selection {dataset.name} trial {number}: eval "
-              f"{score:.4f}  held-out {held_out[-1]:.4f}", flush=True)
+        print(
+            f"bench_selection {dataset.name} trial {number}: eval "
+            f"{score:.4f}  held-out {held_out[-1]:.4f}",
+            flush=True,
+        )
     held_out = np.array(held_out)
     chosen_score = held_out[numbers.index(chosen)]
     # Eval scores are losses (lower is better); held-out: higher is better.
@@ -175,11 +186,14 @@ def main():
         dataset = matrix_data.DATASETS[name]
         metric = "accuracy" if dataset.task == "classification" else "r2"
         try:
-            m = measure(dataset, os.path.join(workdir, name), args.trials,
-                        args.epochs)
+            m = measure(
+                dataset, os.path.join(workdir, name), args.trials, args.epochs
+            )
         except Exception as error:  # a failed dataset is a row
-            lines.append(f"| {name} | error: {type(error).__name__}: "
-                         f"{str(error)[:300]} |")
+            lines.append(
+                f"| {name} | error: {type(error).__name__}: "
+                f"{str(error)[:300]} |"
+            )
             continue
         lines.append(
             f"| {name} | {metric} | {m['trials']} | {m['spearman']:.2f} | "

@@ -84,7 +84,8 @@ def write_csv(path, columns, rows, seed=0, missing_every=20):
         writer.writerow([f"x{i}" for i in range(columns)] + ["label"])
         for r in range(rows):
             cells = [
-                "" if missing_every and (r + c) % missing_every == 0
+                ""
+                if missing_every and (r + c) % missing_every == 0
                 else f"{data[r, c]:.4f}"
                 for c in range(columns)
             ]
@@ -102,8 +103,12 @@ def time_component(columns, rows, statistics, missing_every=20):
     work = tempfile.mkdtemp(prefix="bench-transform-")
     data = os.path.join(work, "data")
     os.makedirs(data)
-    write_csv(os.path.join(data, "table.csv"), columns, rows,
-              missing_every=missing_every)
+    write_csv(
+        os.path.join(data, "table.csv"),
+        columns,
+        rows,
+        missing_every=missing_every,
+    )
     metadata_path = os.path.join(work, "metadata.sqlite")
     full = pipeline_lib.create_pipeline(
         pipeline_name="bench-transform",
@@ -118,8 +123,13 @@ def time_component(columns, rows, statistics, missing_every=20):
         ),
         warm_start=False,
     )
-    keep = ("CsvExampleGen", "StatisticsGen", "SchemaGen",
-            "FeatureKindsGen", "Transform")
+    keep = (
+        "CsvExampleGen",
+        "StatisticsGen",
+        "SchemaGen",
+        "FeatureKindsGen",
+        "Transform",
+    )
     components = [c for c in full.components if c.id in keep]
     # The stages after Transform are not run: unlink them.
     for component in components:
@@ -149,7 +159,9 @@ def main():
         "--stages", default="analyzers,component,component-with-statistics"
     )
     parser.add_argument(
-        "--missing-every", type=int, default=20,
+        "--missing-every",
+        type=int,
+        default=20,
         help="components: every Nth cell of the CSV is empty (0: none, "
         "so the columns are dense rather than sparse inputs)",
     )
@@ -157,24 +169,44 @@ def main():
     columns = [int(c) for c in args.columns.split(",")]
     rows = [int(r) for r in args.rows.split(",")]
     stages = args.stages.split(",")
-    lines = ["| rows | numeric columns | measurement | seconds |",
-             "|---|---|---|---|"]
+    lines = [
+        "| rows | numeric columns | measurement | seconds |",
+        "|---|---|---|---|",
+    ]
     for n_rows in rows:
         for n_columns in columns:
             results = []
             if "analyzers" in stages:
-                results.append(("analyzers, one pass (ours)",
-                                time_analyzers(n_columns, n_rows)))
-                results.append(("analyzers, per column (former)",
-                                time_analyzers(n_columns, n_rows, True)))
+                results.append(
+                    (
+                        "analyzers, one pass (ours)",
+                        time_analyzers(n_columns, n_rows),
+                    )
+                )
+                results.append(
+                    (
+                        "analyzers, per column (former)",
+                        time_analyzers(n_columns, n_rows, True),
+                    )
+                )
             if "component" in stages:
-                results.append(("Transform component, no statistics (ours)",
-                                time_component(n_columns, n_rows, False,
-                                               args.missing_every)))
+                results.append(
+                    (
+                        "Transform component, no statistics (ours)",
+                        time_component(
+                            n_columns, n_rows, False, args.missing_every
+                        ),
+                    )
+                )
             if "component-with-statistics" in stages:
-                results.append(("Transform component, with statistics",
-                                time_component(n_columns, n_rows, True,
-                                               args.missing_every)))
+                results.append(
+                    (
+                        "Transform component, with statistics",
+                        time_component(
+                            n_columns, n_rows, True, args.missing_every
+                        ),
+                    )
+                )
             for name, seconds in results:
                 cell = "-" if seconds is None else f"{seconds:.1f}"
                 line = f"| {n_rows} | {n_columns} | {name} | {cell} |"

@@ -60,8 +60,10 @@ CREATED_AT = "2026-01-01T00:00:00Z"
 # grpc-gateway codes of the HTTP statuses used here.
 GRPC_CODES = {400: 3, 401: 16, 403: 7, 404: 5, 500: 13}
 CHECKER_ENV = "AKT_KFP_ARGO_COMPILE"
-CHECKER_HINT = ("`./dev test` and `./dev setup` build it (tests/helpers/kfp_go) when "
-                "Go is on the host's PATH")
+CHECKER_HINT = (
+    "`./dev test` and `./dev setup` build it (tests/helpers/kfp_go) when "
+    "Go is on the host's PATH"
+)
 
 
 class ApiError(Exception):
@@ -88,8 +90,10 @@ def checker_missing():
     """Why checker_path() is None, and what to do."""
     path = os.environ.get(CHECKER_ENV)
     if not path:
-        return f"{CHECKER_ENV} is not set to the kfp-argo-compile binary; " \
+        return (
+            f"{CHECKER_ENV} is not set to the kfp-argo-compile binary; "
             f"{CHECKER_HINT}"
+        )
     return f"{CHECKER_ENV}={path!r} is not an executable file; {CHECKER_HINT}"
 
 
@@ -103,8 +107,9 @@ def require_checker():
         pytest.skip(checker_missing())
 
 
-def argo_compile(package, run=None, recurring_run=None, run_params=None,
-                 timeout=120):
+def argo_compile(
+    package, run=None, recurring_run=None, run_params=None, timeout=120
+):
     """Runs a package (YAML text) through kfp-argo-compile.
 
     `run` / `recurring_run`: the v2beta1 request body (a dict) of the run
@@ -126,14 +131,16 @@ def argo_compile(package, run=None, recurring_run=None, run_params=None,
             argv += ["--recurring-run", json.dumps(recurring_run)]
         if run_params is not None:
             argv += ["--run-params", json.dumps(run_params)]
-        done = subprocess.run(argv, capture_output=True, text=True,
-                              timeout=timeout)
+        done = subprocess.run(
+            argv, capture_output=True, text=True, timeout=timeout
+        )
     try:
         answer = json.loads(done.stdout)
     except ValueError:
         raise RuntimeError(
             f"kfp-argo-compile exited {done.returncode} without a JSON "
-            f"answer; stderr: {done.stderr[-2000:]}") from None
+            f"answer; stderr: {done.stderr[-2000:]}"
+        ) from None
     if done.returncode == 2:
         raise RuntimeError(f"kfp-argo-compile: {answer.get('error')}")
     return answer
@@ -166,7 +173,8 @@ def _display_name_filter(query):
     for predicate in predicates:
         if predicate.get("key") == "display_name":
             return predicate.get("stringValue") or predicate.get(
-                "string_value")
+                "string_value"
+            )
     return None
 
 
@@ -176,18 +184,22 @@ def _parse_package(content):
         json_format.ParseDict(document, pipeline_spec_pb2.PipelineSpec())
     except Exception as error:  # the backend answers 400 for any of these
         raise ApiError(
-            400, f"Failed to parse the pipeline spec: {error}") from error
+            400, f"Failed to parse the pipeline spec: {error}"
+        ) from error
     return document
 
 
 def _uploaded_file(headers, body):
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-        b"Content-Type: " + headers["Content-Type"].encode() + b"\r\n\r\n"
+        b"Content-Type: "
+        + headers["Content-Type"].encode()
+        + b"\r\n\r\n"
         + body
     )
     for part in message.iter_parts():
         if part.get_param("name", header="content-disposition") == (
-                "uploadfile"):
+            "uploadfile"
+        ):
             return part.get_content()
     raise ApiError(400, "uploadfile is missing")
 
@@ -216,11 +228,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._check_auth(query)
             self._reply(200, self._route(method, url.path, query, body))
         except ApiError as error:
-            self._reply(error.status, error.body or {
-                "error": error.message, "code": GRPC_CODES.get(
-                    error.status, 2), "message": error.message,
-                "details": [],
-            })
+            self._reply(
+                error.status,
+                error.body
+                or {
+                    "error": error.message,
+                    "code": GRPC_CODES.get(error.status, 2),
+                    "message": error.message,
+                    "details": [],
+                },
+            )
 
     def do_GET(self):
         self._handle("GET")
@@ -230,14 +247,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def _check_auth(self, query):
         state = self.state
-        if state.token is not None and self.headers.get(
-                "Authorization") != f"Bearer {state.token}":
-            raise ApiError(401, "Request header error: there is no user "
-                           "identity header.")
+        if (
+            state.token is not None
+            and self.headers.get("Authorization") != f"Bearer {state.token}"
+        ):
+            raise ApiError(
+                401, "Request header error: there is no user identity header."
+            )
         namespace = query.get("namespace", [None])[0]
         if namespace in state.forbidden_namespaces:
-            raise ApiError(403, f"User is not authorized to access "
-                           f"namespace {namespace}")
+            raise ApiError(
+                403, f"User is not authorized to access namespace {namespace}"
+            )
 
     def _route(self, method, path, query, body):
         state = self.state
@@ -245,50 +266,75 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return {"multi_user": False, "pipeline_store": "database"}
         if (method, path) == ("GET", f"{API}/pipelines"):
             name = _display_name_filter(query)
-            found = [p for p in state.pipelines.values()
-                     if name is None or p["display_name"] == name]
+            found = [
+                p
+                for p in state.pipelines.values()
+                if name is None or p["display_name"] == name
+            ]
             return {"pipelines": found, "total_size": len(found)}
         if (method, path) == ("POST", f"{API}/pipelines/upload"):
             return self._upload(query, body)
         if (method, path) == ("POST", f"{API}/pipelines/upload_version"):
             return self._upload_version(query, body)
-        if method == "GET" and path.startswith(f"{API}/pipelines/") and (
-                path.endswith("/versions")):
+        if (
+            method == "GET"
+            and path.startswith(f"{API}/pipelines/")
+            and (path.endswith("/versions"))
+        ):
             pipeline_id = path.split("/")[-2]
             if pipeline_id not in state.versions:
                 raise ApiError(404, f"Pipeline {pipeline_id} not found")
-            versions = sorted(state.versions[pipeline_id],
-                              key=lambda v: v["pipeline_version_id"],
-                              reverse=True)
+            versions = sorted(
+                state.versions[pipeline_id],
+                key=lambda v: v["pipeline_version_id"],
+                reverse=True,
+            )
             size = int(query.get("page_size", ["10"])[0])
-            return {"pipeline_versions": versions[:size],
-                    "total_size": len(versions)}
+            return {
+                "pipeline_versions": versions[:size],
+                "total_size": len(versions),
+            }
         if (method, path) == ("GET", f"{API}/experiments"):
             name = _display_name_filter(query)
-            found = [e for e in state.experiments.values()
-                     if name is None or e["display_name"] == name]
+            found = [
+                e
+                for e in state.experiments.values()
+                if name is None or e["display_name"] == name
+            ]
             return {"experiments": found, "total_size": len(found)}
         if (method, path) == ("POST", f"{API}/experiments"):
             experiment = json.loads(body)
-            experiment.update(experiment_id=state.new_id("experiment"),
-                              created_at=CREATED_AT, storage_state="AVAILABLE")
+            experiment.update(
+                experiment_id=state.new_id("experiment"),
+                created_at=CREATED_AT,
+                storage_state="AVAILABLE",
+            )
             state.experiments[experiment["experiment_id"]] = experiment
             return experiment
         if (method, path) == ("POST", f"{API}/runs"):
             run = self._check_run(json.loads(body), "run")
-            run.update(run_id=state.new_id("run"), state="PENDING",
-                       created_at=CREATED_AT)
+            run.update(
+                run_id=state.new_id("run"),
+                state="PENDING",
+                created_at=CREATED_AT,
+            )
             state.runs.append(run)
             return run
         if (method, path) == ("GET", f"{API}/runs"):
-            runs = [r for r in reversed(state.runs)
-                    if "experiment_id" not in query
-                    or r["experiment_id"] == query["experiment_id"][0]]
+            runs = [
+                r
+                for r in reversed(state.runs)
+                if "experiment_id" not in query
+                or r["experiment_id"] == query["experiment_id"][0]
+            ]
             return {"runs": runs, "total_size": len(runs)}
         if (method, path) == ("POST", f"{API}/recurringruns"):
             recurring = self._check_run(json.loads(body), "recurring_run")
-            recurring.update(recurring_run_id=state.new_id("recurring"),
-                             status="ENABLED", created_at=CREATED_AT)
+            recurring.update(
+                recurring_run_id=state.new_id("recurring"),
+                status="ENABLED",
+                created_at=CREATED_AT,
+            )
             state.recurring_runs.append(recurring)
             return recurring
         raise ApiError(404, f"Not Found: {method} {path}")
@@ -298,12 +344,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         package = _uploaded_file(self.headers, body)
         spec = _parse_package(package)
         pipeline_id = state.new_id("pipeline")
-        pipeline = {"pipeline_id": pipeline_id,
-                    "display_name": query["name"][0],
-                    "created_at": CREATED_AT}
+        pipeline = {
+            "pipeline_id": pipeline_id,
+            "display_name": query["name"][0],
+            "created_at": CREATED_AT,
+        }
         state.pipelines[pipeline_id] = pipeline
-        state.versions[pipeline_id] = [self._version(
-            pipeline_id, query["name"][0], spec, package)]
+        state.versions[pipeline_id] = [
+            self._version(pipeline_id, query["name"][0], spec, package)
+        ]
         return pipeline
 
     def _upload_version(self, query, body):
@@ -313,8 +362,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             raise ApiError(404, f"Pipeline {pipeline_id} not found")
         package = _uploaded_file(self.headers, body)
         spec = _parse_package(package)
-        version = self._version(pipeline_id, query["name"][0], spec,
-                                package)
+        version = self._version(pipeline_id, query["name"][0], spec, package)
         state.versions[pipeline_id].append(version)
         return version
 
@@ -323,30 +371,46 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if isinstance(package, bytes):
             package = package.decode()
         self.state.packages[version_id] = package
-        return {"pipeline_id": pipeline_id,
-                "pipeline_version_id": version_id,
-                "display_name": name, "created_at": CREATED_AT,
-                "pipeline_spec": spec}
+        return {
+            "pipeline_id": pipeline_id,
+            "pipeline_version_id": version_id,
+            "display_name": name,
+            "created_at": CREATED_AT,
+            "pipeline_spec": spec,
+        }
 
     def _check_run(self, run, kind):
         """Refuses the run or recurring run when the API server would."""
         reference = run.get("pipeline_version_reference") or {}
         versions = self.state.versions.get(reference.get("pipeline_id"), [])
-        matching = [v for v in versions if v["pipeline_version_id"]
-                    == reference.get("pipeline_version_id")]
+        matching = [
+            v
+            for v in versions
+            if v["pipeline_version_id"] == reference.get("pipeline_version_id")
+        ]
         if not matching:
-            raise ApiError(404, f"Pipeline version "
-                           f"{reference.get('pipeline_version_id')} not found")
+            raise ApiError(
+                404,
+                f"Pipeline version "
+                f"{reference.get('pipeline_version_id')} not found",
+            )
         package = self.state.packages[matching[0]["pipeline_version_id"]]
         try:
             answer = argo_compile(package, **{kind: run})
         except CheckerUnavailable as error:
-            raise ApiError(500, f"fake KFP server: cannot check this {kind} "
-                           f"as the API server would: {error}") from None
+            raise ApiError(
+                500,
+                f"fake KFP server: cannot check this {kind} "
+                f"as the API server would: {error}",
+            ) from None
         if not answer["ok"]:
-            raise ApiError(answer["http_status"], answer["error"],
-                           body=answer["http_body"])
+            raise ApiError(
+                answer["http_status"],
+                answer["error"],
+                body=answer["http_body"],
+            )
         return run
+
 
 def serve(state):
     """Starts the server in a thread; returns (server, endpoint URL)."""

@@ -71,12 +71,22 @@ class Browser:
             os.dup2(from_browser, 4)
 
         self._process = subprocess.Popen(
-            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
-             "--disable-dev-shm-usage", "--no-first-run",
-             "--remote-debugging-pipe", f"--user-data-dir={profile_dir}",
-             "--window-size=1600,1200", "about:blank"],
-            pass_fds=(3, 4), preexec_fn=plumb,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                CHROMIUM,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--no-first-run",
+                "--remote-debugging-pipe",
+                f"--user-data-dir={profile_dir}",
+                "--window-size=1600,1200",
+                "about:blank",
+            ],
+            pass_fds=(3, 4),
+            preexec_fn=plumb,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         os.close(to_browser)
         os.close(from_browser)
@@ -110,14 +120,16 @@ class Browser:
         )["sessionId"]
 
     def text(self):
-        result = self.call("Runtime.evaluate", expression=DEEP_TEXT,
-                           returnByValue=True)
+        result = self.call(
+            "Runtime.evaluate", expression=DEEP_TEXT, returnByValue=True
+        )
         return result["result"].get("value", "")
 
     def grids(self):
         """[[row cells, ...] per vaadin-grid] of the open page."""
-        result = self.call("Runtime.evaluate", expression=GRID_ROWS,
-                           returnByValue=True)
+        result = self.call(
+            "Runtime.evaluate", expression=GRID_ROWS, returnByValue=True
+        )
         return result["result"].get("value", [])
 
     def wait_for_text(self, needle, timeout=120):

@@ -198,11 +198,15 @@ LOCAL_FOLDERS = {"gs://": "/gcs/", "minio://": "/minio/", "s3://": "/s3/"}
 BUCKET_PATTERN = re.compile(r"(^[a-z][a-z0-9]+:///?)([^/?]+)(/[^?]*)?(\?.+)?$")
 # driver/util.go:45.
 INPUT_PARAMETER_PLACEHOLDER = re.compile(
-    r"\{\{\$\.inputs\.parameters\['(.+?)']}}")
+    r"\{\{\$\.inputs\.parameters\['(.+?)']}}"
+)
 RUNTIME_CONSTANTS = (  # resolve.go:435-449
-    "{{$.pipeline_job_name}}", "{{$.pipeline_job_resource_name}}",
-    "{{$.pipeline_job_uuid}}", "{{$.pipeline_task_name}}",
-    "{{$.pipeline_task_uuid}}", "{{$.pipeline_job_create_time_utc}}",
+    "{{$.pipeline_job_name}}",
+    "{{$.pipeline_job_resource_name}}",
+    "{{$.pipeline_job_uuid}}",
+    "{{$.pipeline_task_name}}",
+    "{{$.pipeline_task_uuid}}",
+    "{{$.pipeline_job_create_time_utc}}",
     "{{$.pipeline_job_schedule_time_utc}}",
 )
 # Session info json.Marshal'ed into store_session_info (client.go:1243-1250)
@@ -210,25 +214,52 @@ RUNTIME_CONSTANTS = (  # resolve.go:435-449
 # ConfigMap: config/env.go:177-193 (minio), config/s3.go:90-96,
 # config/gcs.go:70-76.
 SESSION_INFO = {
-    "minio://": {"Provider": "minio", "Params": {
-        "accessKeyKey": "accesskey", "disableSSL": "true",
-        "endpoint": "seaweedfs.kubeflow:9000", "fromEnv": "false",
-        "maxRetries": "5", "region": "minio", "secretKeyKey": "secretkey",
-        "secretName": "mlpipeline-minio-artifact"}},
+    "minio://": {
+        "Provider": "minio",
+        "Params": {
+            "accessKeyKey": "accesskey",
+            "disableSSL": "true",
+            "endpoint": "seaweedfs.kubeflow:9000",
+            "fromEnv": "false",
+            "maxRetries": "5",
+            "region": "minio",
+            "secretKeyKey": "secretkey",
+            "secretName": "mlpipeline-minio-artifact",
+        },
+    },
     "s3://": {"Provider": "s3", "Params": {"fromEnv": "true"}},
     "gs://": {"Provider": "gs", "Params": {"fromEnv": "true"}},
 }
 # protojson names of the messages an ExecutorOutput holds (pipeline_spec.proto
 # ExecutorOutput, ArtifactList, RuntimeArtifact, ArtifactTypeSchema): any
 # other field fails protojson.Unmarshal (launcher_v2.go:1232).
-EXECUTOR_OUTPUT_FIELDS = {"parameters", "artifacts", "parameterValues",
-                          "parameter_values"}
-ARTIFACT_FIELDS = {"name", "type", "uri", "properties", "customProperties",
-                   "custom_properties", "metadata", "customPath",
-                   "custom_path"}
-TYPE_FIELDS = {"schemaTitle", "schema_title", "instanceSchema",
-               "instance_schema", "schemaUri", "schema_uri", "schemaVersion",
-               "schema_version"}
+EXECUTOR_OUTPUT_FIELDS = {
+    "parameters",
+    "artifacts",
+    "parameterValues",
+    "parameter_values",
+}
+ARTIFACT_FIELDS = {
+    "name",
+    "type",
+    "uri",
+    "properties",
+    "customProperties",
+    "custom_properties",
+    "metadata",
+    "customPath",
+    "custom_path",
+}
+TYPE_FIELDS = {
+    "schemaTitle",
+    "schema_title",
+    "instanceSchema",
+    "instance_schema",
+    "schemaUri",
+    "schema_uri",
+    "schemaVersion",
+    "schema_version",
+}
 
 
 class KfpRefused(Exception):
@@ -324,8 +355,8 @@ def refusal(spec):
             f"KFP 2 cannot run this pipeline: task {task_name!r} has a "
             f"{kind} executor ({label!r}). The API server compiles a run to "
             "an Argo workflow and its compiler stops at it with 'error "
-            f"processing component name=\"{name}\": executor(label="
-            f"\"{label}\"): non-container and non-importer executor not "
+            f'processing component name="{name}": executor(label='
+            f'"{label}"): non-container and non-importer executor not '
             "implemented' (backend/src/v2/compiler/visitor.go:125-134, from "
             "argocompiler/argo.go:242; argocompiler/dag.go:348-349 'resolver "
             "executors not implemented'), so the run is never created "
@@ -336,6 +367,7 @@ def refusal(spec):
 
 
 # --- Go's encodings ---------------------------------------------------------
+
 
 def _shortest(value):
     return decimal.Decimal(repr(float(value)))
@@ -378,9 +410,14 @@ def go_json(value):
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, dict):
-        return "{" + ",".join(
-            json.dumps(str(k), ensure_ascii=False) + ":" + go_json(v)
-            for k, v in value.items()) + "}"
+        return (
+            "{"
+            + ",".join(
+                json.dumps(str(k), ensure_ascii=False) + ":" + go_json(v)
+                for k, v in value.items()
+            )
+            + "}"
+        )
     if isinstance(value, (list, tuple)):
         return "[" + ",".join(go_json(v) for v in value) + "]"
     raise TypeError(f"not a protobuf Value: {value!r}")
@@ -440,8 +477,14 @@ def _text_to_value(text, parameter_type):
         if parameter_type == "NUMBER_DOUBLE":
             return float(text.strip())
         if parameter_type == "BOOLEAN":
-            return {"1": True, "t": True, "true": True, "0": False,
-                    "f": False, "false": False}[text.strip().lower()]
+            return {
+                "1": True,
+                "t": True,
+                "true": True,
+                "0": False,
+                "f": False,
+                "false": False,
+            }[text.strip().lower()]
         if parameter_type in ("LIST", "STRUCT"):
             value = json.loads(text)
             if isinstance(value, list if parameter_type == "LIST" else dict):
@@ -449,7 +492,8 @@ def _text_to_value(text, parameter_type):
     except (ValueError, KeyError):
         pass
     raise LauncherError(
-        f"TextToPbValue(text={text!r}, type={parameter_type!r}) failed")
+        f"TextToPbValue(text={text!r}, type={parameter_type!r}) failed"
+    )
 
 
 def generate_output_uri(root, paths, preserve_query):
@@ -468,7 +512,7 @@ def local_path_for_uri(uri):
     """component.LocalPathForURI (launcher_v2.go:1239-1253), or None."""
     for scheme, folder in LOCAL_FOLDERS.items():
         if uri.startswith(scheme):
-            return folder + uri[len(scheme):]
+            return folder + uri[len(scheme) :]
     if uri.startswith("oci://"):
         raise NotImplementedError("oci:// artifacts (Modelcar) are not run")
     return None
@@ -481,12 +525,14 @@ def parse_bucket(root):
     if not match:
         raise KfpRefused(
             f"parse bucket config failed: unrecognized pipeline root format: "
-            f"{root!r} (objectstore/config.go:130-133)")
+            f"{root!r} (objectstore/config.go:130-133)"
+        )
     scheme, bucket, prefix, query = match.groups()
     if scheme not in LOCAL_FOLDERS:
         raise KfpRefused(
             f"parse bucket config failed: unsupported Cloud bucket: {root!r} "
-            "(objectstore/config.go:137-139)")
+            "(objectstore/config.go:137-139)"
+        )
     prefix = (prefix or "").lstrip("/")
     if prefix and not prefix.endswith("/"):
         prefix += "/"
@@ -507,7 +553,8 @@ def _is_number(value):
 
 
 JSON_TYPES = {  # v2_template.go:484-517
-    "NUMBER_DOUBLE": _is_number, "NUMBER_INTEGER": _is_number,
+    "NUMBER_DOUBLE": _is_number,
+    "NUMBER_INTEGER": _is_number,
     "STRING": lambda v: isinstance(v, str),
     "BOOLEAN": lambda v: isinstance(v, bool),
     "LIST": lambda v: isinstance(v, list),
@@ -539,27 +586,44 @@ class Launcher:
         on_start: default `on_start` of `run_task`.
     """
 
-    def __init__(self, spec, pipeline_root, parameters=None, workdir=None, *,
-                 run_id=None, object_store_dir=None, staging_root=None,
-                 publish_logs=True, env=None, sleep=None, on_start=None):
+    def __init__(
+        self,
+        spec,
+        pipeline_root,
+        parameters=None,
+        workdir=None,
+        *,
+        run_id=None,
+        object_store_dir=None,
+        staging_root=None,
+        publish_logs=True,
+        env=None,
+        sleep=None,
+        on_start=None,
+    ):
         self.spec = spec
         self.pipeline_name = spec["pipelineInfo"]["name"]
         self.run_id = run_id or str(uuid.uuid4())
         self.root = pipeline_root or DEFAULT_PIPELINE_ROOT
         self.remote = "://" in self.root
         self.run_root = generate_output_uri(
-            self.root, [self.pipeline_name, self.run_id], True)
+            self.root, [self.pipeline_name, self.run_id], True
+        )
         if self.remote:
             scheme, bucket, prefix, query = parse_bucket(self.run_root)
             self._prefixed_bucket = scheme + os.path.normpath(
-                os.path.join(bucket, prefix))
+                os.path.join(bucket, prefix)
+            )
             if not object_store_dir:
                 raise ValueError(
-                    f"pipeline root {self.root!r} needs object_store_dir")
+                    f"pipeline root {self.root!r} needs object_store_dir"
+                )
             info = SESSION_INFO[scheme]
             if query:  # config/minio.go:35-49, s3.go:90-96
-                info = {"Provider": info["Provider"],
-                        "Params": {"fromEnv": "true"}}
+                info = {
+                    "Provider": info["Provider"],
+                    "Params": {"fromEnv": "true"},
+                }
             self._session_info = json.dumps(info, separators=(",", ":"))
         else:
             self._session_info = "null"
@@ -594,13 +658,16 @@ class Launcher:
     def _runtime_parameters(self, given):
         """validatePipelineJobInputs (v2_template.go:449-539), then the
         compiler's defaults (argo.go:102-113)."""
-        declared = self.spec["root"].get("inputDefinitions", {}).get(
-            "parameters", {})
+        declared = (
+            self.spec["root"].get("inputDefinitions", {}).get("parameters", {})
+        )
         extra = sorted(set(given) - set(declared))
         if extra:
             raise KfpRefused(
                 "parameter(s) provided are not required by pipeline: "
-                + ", ".join(extra) + " (v2_template.go:526-536)")
+                + ", ".join(extra)
+                + " (v2_template.go:526-536)"
+            )
         values = {}
         for name, definition in declared.items():
             kind = definition.get("parameterType")
@@ -609,7 +676,8 @@ class Launcher:
                 if check is None or not check(given[name]):
                     raise KfpRefused(
                         f"input parameter {name} requires type {kind}, but "
-                        f"got {given[name]!r} (v2_template.go:484-517)")
+                        f"got {given[name]!r} (v2_template.go:484-517)"
+                    )
                 values[name] = given[name]
             elif definition.get("defaultValue") is not None:
                 values[name] = definition["defaultValue"]
@@ -619,7 +687,8 @@ class Launcher:
                 raise KfpRefused(
                     f"parameter {name} is not optional, yet has neither "
                     "default value nor user provided value "
-                    "(v2_template.go:475-481)")
+                    "(v2_template.go:475-481)"
+                )
         return values
 
     def _component(self, task_name):
@@ -629,7 +698,8 @@ class Launcher:
     def executor(self, task_name):
         _, component = self._component(task_name)
         return self.spec["deploymentSpec"]["executors"][
-            component["executorLabel"]]
+            component["executorLabel"]
+        ]
 
     def _refuse(self):
         reason = refusal(self.spec)
@@ -647,12 +717,14 @@ class Launcher:
             name = source["componentInputParameter"]
             if name not in self.parameters:
                 raise KfpRefused(
-                    f"parent DAG does not have input parameter {name}")
+                    f"parent DAG does not have input parameter {name}"
+                )
             return self.parameters[name]
         if "taskOutputParameter" in source:
             producer = source["taskOutputParameter"]
             return self.output_parameters[producer["producerTask"]].get(
-                producer["outputParameterKey"])
+                producer["outputParameterKey"]
+            )
         if "runtimeValue" in source:
             value = source["runtimeValue"].get("constant")
             if isinstance(value, str) and "{{$.workspace_path}}" in value:
@@ -672,10 +744,12 @@ class Launcher:
 
     def _resolve_parameters(self, task_name, task, component):
         definitions = component.get("inputDefinitions", {}).get(
-            "parameters", {})
+            "parameters", {}
+        )
         values = {}
-        for name, source in task.get("inputs", {}).get(
-                "parameters", {}).items():
+        for name, source in (
+            task.get("inputs", {}).get("parameters", {}).items()
+        ):
             definition = definitions.get(name, {})
             if definition.get("parameterType") == "TASK_CONFIG":
                 continue  # resolve.go:325-331
@@ -686,11 +760,14 @@ class Launcher:
                 if definition.get("isOptional"):
                     continue  # resolve.go:339-344
                 raise LauncherError(
-                    f"the resolved input parameter is null: {name}")
+                    f"the resolved input parameter is null: {name}"
+                )
             literals = definition.get("literals")
             if literals and value not in literals:
-                raise KfpRefused(f"validating parameter {name!r}: {value!r} "
-                                 f"is not one of {literals}")
+                raise KfpRefused(
+                    f"validating parameter {name!r}: {value!r} "
+                    f"is not one of {literals}"
+                )
             values[name] = value
         missing = object()
         for name, definition in definitions.items():  # resolve.go:169-256
@@ -702,19 +779,22 @@ class Launcher:
                 if definition.get("defaultValue") is None:
                     raise LauncherError(
                         "neither value nor default value provided for "
-                        f"non-optional parameter {name!r}")
+                        f"non-optional parameter {name!r}"
+                    )
                 value = None  # a nil Value (resolve.go:184-201)
                 if kind == "STRING":
                     values[name] = ""
                     continue
                 raise LauncherError(
-                    f"parameter {name} has unknown protobuf.Value type: <nil>")
+                    f"parameter {name} has unknown protobuf.Value type: <nil>"
+                )
             if kind == "STRING":
                 if not isinstance(value, str):
                     values[name] = pb_value_to_text(value)
                 continue
             accepted = {
-                "NUMBER_DOUBLE": _is_number, "NUMBER_INTEGER": _is_number,
+                "NUMBER_DOUBLE": _is_number,
+                "NUMBER_INTEGER": _is_number,
                 "BOOLEAN": lambda v: isinstance(v, bool),
                 "LIST": lambda v: isinstance(v, list),
             }.get(kind, lambda v: isinstance(v, dict))
@@ -723,44 +803,59 @@ class Launcher:
             if not accepted(value):
                 raise LauncherError(
                     f"input parameter {name!r} type mismatch: expect {kind}, "
-                    f"got {value!r}")
+                    f"got {value!r}"
+                )
         return _sorted_map(values)
 
     def _resolve_artifacts(self, task):
         artifacts = {}
-        for name, source in task.get("inputs", {}).get(
-                "artifacts", {}).items():
+        for name, source in (
+            task.get("inputs", {}).get("artifacts", {}).items()
+        ):
             if "taskOutputArtifact" not in source:
                 raise KfpRefused(
-                    f"parent DAG does not have input artifact {name}")
+                    f"parent DAG does not have input artifact {name}"
+                )
             producer = source["taskOutputArtifact"]
             task_name = producer["producerTask"]
             key = producer["outputArtifactKey"]
             if key not in self.outputs.get(task_name, {}):
                 raise KeyError(
-                    f"{task_name} has recorded no output {key!r}: has it run?")
+                    f"{task_name} has recorded no output {key!r}: has it run?"
+                )
             recorded = self.outputs[task_name][key]
             if not recorded:
                 raise KeyError(f"{task_name}'s output {key!r} is empty")
             # One MLMD artifact per key (client.go:1135-1146).
             artifact = recorded[-1]
-            artifacts[name] = {"artifacts": [{
-                "name": artifact.get("name", ""),
-                "type": {"instanceSchema": ""},  # client.go:1144, 245-260
-                "uri": artifact.get("uri", ""),
-                "metadata": _sorted_map(artifact.get("metadata") or {}),
-            }]}
+            artifacts[name] = {
+                "artifacts": [
+                    {
+                        "name": artifact.get("name", ""),
+                        "type": {
+                            "instanceSchema": ""
+                        },  # client.go:1144, 245-260
+                        "uri": artifact.get("uri", ""),
+                        "metadata": _sorted_map(
+                            artifact.get("metadata") or {}
+                        ),
+                    }
+                ]
+            }
         return _sorted_map(artifacts)
 
     def _provision_outputs(self, task_name, component):
         """provisionOutputs (driver.go:733-802)."""
-        definitions = dict(component.get("outputDefinitions", {}).get(
-            "artifacts", {}))
+        definitions = dict(
+            component.get("outputDefinitions", {}).get("artifacts", {})
+        )
         if self.publish_logs:
             definitions[EXECUTOR_LOGS] = {
-                "artifactType": {"schemaTitle": "system.Artifact"}}
+                "artifactType": {"schemaTitle": "system.Artifact"}
+            }
         task_root = generate_output_uri(
-            self.run_root, [task_name, str(uuid.uuid4())], False)
+            self.run_root, [task_name, str(uuid.uuid4())], False
+        )
         artifacts = {}
         for name in sorted(definitions):
             artifact = {
@@ -770,21 +865,26 @@ class Launcher:
             }
             if definitions[name].get("metadata") is not None:
                 artifact["metadata"] = _sorted_map(
-                    definitions[name]["metadata"])
+                    definitions[name]["metadata"]
+                )
             artifacts[name] = {"artifacts": [artifact]}
         outputs = {}
         parameters = component.get("outputDefinitions", {}).get(
-            "parameters", {})
+            "parameters", {}
+        )
         if parameters:
             outputs["parameters"] = {
                 name: {"outputFile": f"/tmp/kfp/outputs/{name}"}
-                for name in sorted(parameters)}
+                for name in sorted(parameters)
+            }
         if artifacts:
             outputs["artifacts"] = artifacts
         local_root = local_path_for_uri(task_root)
         outputs["outputFile"] = (
-            local_root + "/output_metadata.json" if local_root
-            else LEGACY_OUTPUT_FILE)  # driver.go:794-799
+            local_root + "/output_metadata.json"
+            if local_root
+            else LEGACY_OUTPUT_FILE
+        )  # driver.go:794-799
         return outputs
 
     def executor_input(self, task_name):
@@ -798,8 +898,10 @@ class Launcher:
         parameters = self._resolve_parameters(task_name, task, component)
         if parameters:
             inputs["parameterValues"] = parameters
-        return {"inputs": inputs,
-                "outputs": self._provision_outputs(task_name, component)}
+        return {
+            "inputs": inputs,
+            "outputs": self._provision_outputs(task_name, component),
+        }
 
     def _driver_args(self, container, executor_input):
         """resolveContainerArgs (driver/util.go:263-288): input parameter
@@ -816,13 +918,15 @@ class Launcher:
                 if match.group(1) not in values:
                     raise LauncherError(
                         f"parameter {match.group(1)!r} not found in executor "
-                        "input")
+                        "input"
+                    )
                 return _pb_value_to_string(values[match.group(1)])
 
             return INPUT_PARAMETER_PLACEHOLDER.sub(one, arg)
 
-        return ([resolve(a) for a in container.get("command", [])]
-                + [resolve(a) for a in container.get("args", [])])
+        return [resolve(a) for a in container.get("command", [])] + [
+            resolve(a) for a in container.get("args", [])
+        ]
 
     # --- the launcher ---------------------------------------------------
 
@@ -846,12 +950,14 @@ class Launcher:
 
     def _store_path(self, uri):
         scheme = next(s for s in LOCAL_FOLDERS if uri.startswith(s))
-        bucket, _, key = uri[len(scheme):].partition("/")
+        bucket, _, key = uri[len(scheme) :].partition("/")
         if not key.strip("/"):
             raise LauncherError(f"URI {uri!r} has an empty key")
         if ".." in key.split("/"):  # object_store.go:146-148
-            raise LauncherError(f"path traversal detected: blob key {key!r} "
-                                "contains '..' component")
+            raise LauncherError(
+                f"path traversal detected: blob key {key!r} "
+                "contains '..' component"
+            )
         if not self.object_store_dir:
             raise LauncherError(f"no object store for {uri!r}")
         return os.path.join(self.object_store_dir, bucket, key)
@@ -866,8 +972,9 @@ class Launcher:
 
     def _placeholders_or_fail(self, executor_input):
         found = {}
-        for name, listed in executor_input["inputs"].get(
-                "artifacts", {}).items():
+        for name, listed in (
+            executor_input["inputs"].get("artifacts", {}).items()
+        ):
             if not listed["artifacts"]:
                 continue
             artifact = listed["artifacts"][0]
@@ -876,25 +983,32 @@ class Launcher:
             path = self._pod_side_path(artifact)
             if path is not None:
                 found[f"{{{{$.inputs.artifacts['{name}'].path}}}}"] = path
-        for name, listed in executor_input["outputs"].get(
-                "artifacts", {}).items():
+        for name, listed in (
+            executor_input["outputs"].get("artifacts", {}).items()
+        ):
             artifact = listed["artifacts"][0]
             uri_key = f"{{{{$.outputs.artifacts['{name}'].uri}}}}"
             found[uri_key] = artifact["uri"]
             path = self._pod_side_path(artifact)
             if path is None:
                 raise LauncherError(
-                    f"resolve output artifact {name!r}'s local path")
+                    f"resolve output artifact {name!r}'s local path"
+                )
             found[f"{{{{$.outputs.artifacts['{name}'].path}}}}"] = path
-        for name, value in executor_input["inputs"].get(
-                "parameterValues", {}).items():
+        for name, value in (
+            executor_input["inputs"].get("parameterValues", {}).items()
+        ):
             found[f"{{{{$.inputs.parameters['{name}']}}}}"] = (
-                format_float_f(value) if _is_number(value)
-                else pb_value_to_text(value))
-        for name, parameter in executor_input["outputs"].get(
-                "parameters", {}).items():
+                format_float_f(value)
+                if _is_number(value)
+                else pb_value_to_text(value)
+            )
+        for name, parameter in (
+            executor_input["outputs"].get("parameters", {}).items()
+        ):
             found[f"{{{{$.outputs.parameters['{name}'].output_file}}}}"] = (
-                parameter["outputFile"])
+                parameter["outputFile"]
+            )
         return found
 
     def _pod_side_path(self, artifact):
@@ -902,8 +1016,11 @@ class Launcher:
         if artifact.get("customPath"):
             return artifact["customPath"]
         path = local_path_for_uri(artifact.get("uri", ""))
-        if path is None and not self.remote and os.path.isabs(
-                artifact.get("uri", "")):
+        if (
+            path is None
+            and not self.remote
+            and os.path.isabs(artifact.get("uri", ""))
+        ):
             return artifact["uri"]
         return path
 
@@ -935,8 +1052,12 @@ class Launcher:
                     for folder, _, files in os.walk(source):
                         for name in files:
                             path = os.path.join(folder, name)
-                            _copy_file(path, os.path.join(
-                                local, os.path.relpath(path, source)))
+                            _copy_file(
+                                path,
+                                os.path.join(
+                                    local, os.path.relpath(path, source)
+                                ),
+                            )
 
     def _upload(self, local, uri):
         """objectstore.UploadBlob (object_store.go:111-144); False: the
@@ -953,7 +1074,8 @@ class Launcher:
             elif os.path.isdir(entry.path):
                 raise LauncherError(
                     f"unable to complete copying {entry.path!r}: is a "
-                    "directory (a symlink to a folder)")
+                    "directory (a symlink to a folder)"
+                )
             else:
                 _copy_file(entry.path, os.path.join(target, entry.name))
         return True
@@ -969,7 +1091,8 @@ class Launcher:
                 raise LauncherError(
                     f"unable to produce MLMD artifact for output "
                     f"{output_name!r}: unknown/unsupported value type "
-                    f"(null) for metadata {key!r}")
+                    f"(null) for metadata {key!r}"
+                )
             if isinstance(value, bool):
                 value = 1 if value else 0
             elif isinstance(value, list):
@@ -979,20 +1102,24 @@ class Launcher:
             metadata[key] = value
         metadata.setdefault("display_name", output_name)
         metadata.setdefault("store_session_info", self._session_info)
-        return _as_received({
-            "name": str(next(self._artifact_ids)),
-            "type": {"instanceSchema": ""},
-            "uri": artifact["uri"],
-            "metadata": _sorted_map(metadata),
-        })
+        return _as_received(
+            {
+                "name": str(next(self._artifact_ids)),
+                "type": {"instanceSchema": ""},
+                "uri": artifact["uri"],
+                "metadata": _sorted_map(metadata),
+            }
+        )
 
-    def _upload_outputs(self, executor_input, executor_output, pod_root,
-                        succeeded):
+    def _upload_outputs(
+        self, executor_input, executor_output, pod_root, succeeded
+    ):
         """uploadOutputArtifacts (launcher_v2.go:778-856)."""
         artifacts = executor_input["outputs"].get("artifacts", {})
         if not succeeded:
-            artifacts = {k: v for k, v in artifacts.items()
-                         if k == EXECUTOR_LOGS}
+            artifacts = {
+                k: v for k, v in artifacts.items() if k == EXECUTOR_LOGS
+            }
         written = (executor_output or {}).get("artifacts", {})
         recorded = {}
         for name, listed in artifacts.items():
@@ -1008,18 +1135,21 @@ class Launcher:
                 elif self.remote and self._staged(artifact):
                     uri = artifact["uri"]
                     if not uri.startswith(self._prefixed_bucket) or not uri[
-                            len(self._prefixed_bucket):].strip("/"):
+                        len(self._prefixed_bucket) :
+                    ].strip("/"):
                         raise LauncherError(
                             f"failed to upload output artifact {name!r}: URI "
                             f"{uri!r} does not have expected bucket prefix "
                             f"{self._prefixed_bucket!r} "
-                            "(objectstore/config.go:101-112)")
+                            "(objectstore/config.go:101-112)"
+                        )
                     if not self._upload(local, uri) and name == EXECUTOR_LOGS:
                         continue
                 elif not os.path.exists(local) and name == EXECUTOR_LOGS:
                     continue
                 recorded.setdefault(name, []).append(
-                    self._record(name, artifact))
+                    self._record(name, artifact)
+                )
         return recorded
 
     def _read_executor_output(self, path):
@@ -1033,19 +1163,26 @@ class Launcher:
         except ValueError as error:
             raise LauncherError(
                 f"failed to unmarshall ExecutorOutput in file {path!r}: "
-                f"{error}") from None
+                f"{error}"
+            ) from None
         _check_executor_output(written, path)
         return written
 
-    def _collect_output_parameters(self, executor_input, executor_output,
-                                   component, pod_root):
+    def _collect_output_parameters(
+        self, executor_input, executor_output, component, pod_root
+    ):
         """collectOutputParameters (launcher_v2.go:484-515)."""
-        values = dict(executor_output.get("parameterValues")
-                      or executor_output.get("parameter_values") or {})
+        values = dict(
+            executor_output.get("parameterValues")
+            or executor_output.get("parameter_values")
+            or {}
+        )
         definitions = component.get("outputDefinitions", {}).get(
-            "parameters", {})
-        for name, parameter in executor_input["outputs"].get(
-                "parameters", {}).items():
+            "parameters", {}
+        )
+        for name, parameter in (
+            executor_input["outputs"].get("parameters", {}).items()
+        ):
             if name in values:
                 continue
             kind = definitions[name].get("parameterType")
@@ -1057,17 +1194,19 @@ class Launcher:
                 raise LauncherError(
                     f"failed to read output parameter name={name!r} "
                     f"type={kind!r} path={parameter['outputFile']!r}: "
-                    f"{error}") from None
+                    f"{error}"
+                ) from None
             values[name] = _text_to_value(text, kind)
         return values
 
     def _environment(self, task_name, container, attempt, pod_root, retried):
         env = dict(os.environ)
-        env.update({  # argocompiler/common.go:42-56
-            "KFP_POD_NAME": f"{self.pipeline_name}-{task_name}-{attempt}"
-                            .lower(),
-            "KFP_POD_UID": str(uuid.uuid4()),
-        })
+        env.update(
+            {  # argocompiler/common.go:42-56
+                "KFP_POD_NAME": f"{self.pipeline_name}-{task_name}-{attempt}".lower(),
+                "KFP_POD_UID": str(uuid.uuid4()),
+            }
+        )
         if retried:  # common.go:58-67, container.go:586-592
             env["KFP_RETRY_INDEX"] = str(attempt)
         for variable in container.get("env", []):  # driver.go:292-295
@@ -1076,16 +1215,30 @@ class Launcher:
         env.update(self.extra_env)
         return env
 
-    def _attempt(self, task_name, index, driver_input, argv, component,
-                 container, retried, deadline, timeout, kill_at, on_start):
+    def _attempt(
+        self,
+        task_name,
+        index,
+        driver_input,
+        argv,
+        component,
+        container,
+        retried,
+        deadline,
+        timeout,
+        kill_at,
+        on_start,
+    ):
         pod_root = os.path.join(
-            self.staging_root, task_name, f"attempt-{index}")
+            self.staging_root, task_name, f"attempt-{index}"
+        )
         if os.path.exists(pod_root):
             shutil.rmtree(pod_root)
         os.makedirs(pod_root)
         executor_input = copy.deepcopy(driver_input)
-        logs = executor_input["outputs"].get("artifacts", {}).get(
-            EXECUTOR_LOGS)
+        logs = (
+            executor_input["outputs"].get("artifacts", {}).get(EXECUTOR_LOGS)
+        )
         if logs:  # launcher_v2.go:538-598
             suffix = "-" + (str(index) if retried else "0")
             artifact = logs["artifacts"][0]
@@ -1093,10 +1246,13 @@ class Launcher:
                 artifact["uri"] += suffix
         with_defaults = copy.deepcopy(executor_input)  # launcher_v2.go:1310
         values = with_defaults["inputs"].setdefault("parameterValues", {})
-        for name, definition in component.get("inputDefinitions", {}).get(
-                "parameters", {}).items():
-            if name not in values and definition.get(
-                    "defaultValue") is not None:
+        for name, definition in (
+            component.get("inputDefinitions", {}).get("parameters", {}).items()
+        ):
+            if (
+                name not in values
+                and definition.get("defaultValue") is not None
+            ):
                 values[name] = definition["defaultValue"]
         with_defaults["inputs"]["parameterValues"] = _sorted_map(values)
         if not values:
@@ -1104,32 +1260,45 @@ class Launcher:
         compiled = self._compile_args(argv, with_defaults)
         if compiled[0] == "python":
             compiled[0] = sys.executable  # the image's python
-        env = self._environment(task_name, container, index, pod_root,
-                                retried)
-        attempt = Attempt(index=index, pod_root=pod_root, argv=compiled,
-                          env=env,
-                          executor_input=_as_received(with_defaults))
+        env = self._environment(task_name, container, index, pod_root, retried)
+        attempt = Attempt(
+            index=index,
+            pod_root=pod_root,
+            argv=compiled,
+            env=env,
+            executor_input=_as_received(with_defaults),
+        )
         attempt.started = self._now()
         try:
             self._download(executor_input, pod_root)
-            for parameter in executor_input["outputs"].get(
-                    "parameters", {}).values():
-                os.makedirs(os.path.dirname(self._pod_path(
-                    pod_root, parameter["outputFile"])), exist_ok=True)
-            for listed in executor_input["outputs"].get(
-                    "artifacts", {}).values():
+            for parameter in (
+                executor_input["outputs"].get("parameters", {}).values()
+            ):
+                os.makedirs(
+                    os.path.dirname(
+                        self._pod_path(pod_root, parameter["outputFile"])
+                    ),
+                    exist_ok=True,
+                )
+            for listed in (
+                executor_input["outputs"].get("artifacts", {}).values()
+            ):
                 for artifact in listed["artifacts"]:
                     path = self._artifact_path(artifact, pod_root)
                     if path is None:
                         raise LauncherError(
                             "failed to generate local storage path for "
-                            f"output artifact {artifact['name']!r}")
+                            f"output artifact {artifact['name']!r}"
+                        )
                     os.makedirs(os.path.dirname(path), exist_ok=True)
         except LauncherError as error:
             attempt.error = str(error)
         if attempt.error is None:
-            log_path = (self._artifact_path(logs["artifacts"][0], pod_root)
-                        if logs else None)
+            log_path = (
+                self._artifact_path(logs["artifacts"][0], pod_root)
+                if logs
+                else None
+            )
             limits = []
             if kill_at is not None:
                 limits.append((kill_at, "kill_after"))
@@ -1138,7 +1307,8 @@ class Launcher:
             self._run(attempt, task_name, log_path, timeout, limits, on_start)
         attempt.finished = self._now()
         output_file = self._pod_path(
-            pod_root, executor_input["outputs"]["outputFile"])
+            pod_root, executor_input["outputs"]["outputFile"]
+        )
         executor_output = None
         if attempt.returncode == 0 and not attempt.killed:
             try:
@@ -1147,22 +1317,30 @@ class Launcher:
                 attempt.error = str(error)
         if attempt.succeeded:
             try:
-                attempt.output_parameters = _as_received(_sorted_map(
-                    self._collect_output_parameters(
-                        executor_input, executor_output, component,
-                        pod_root)))
+                attempt.output_parameters = _as_received(
+                    _sorted_map(
+                        self._collect_output_parameters(
+                            executor_input,
+                            executor_output,
+                            component,
+                            pod_root,
+                        )
+                    )
+                )
             except LauncherError as error:
                 attempt.error = str(error)  # returns before any upload
                 return attempt
             try:
                 attempt.recorded = self._upload_outputs(
-                    executor_input, executor_output, pod_root, True)
+                    executor_input, executor_output, pod_root, True
+                )
             except LauncherError as error:
                 attempt.error = str(error)
             return attempt
         try:
             attempt.recorded = self._upload_outputs(
-                executor_input, None, pod_root, False)
+                executor_input, None, pod_root, False
+            )
         except LauncherError:
             pass  # its error is dropped (launcher_v2.go:451)
         return attempt
@@ -1178,9 +1356,12 @@ class Launcher:
         cwd = self.workdir or attempt.pod_root
         os.makedirs(cwd, exist_ok=True)
         process = subprocess.Popen(
-            attempt.argv, cwd=cwd,
-            env=attempt.env, stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            attempt.argv,
+            cwd=cwd,
+            env=attempt.env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         killed = []
@@ -1202,8 +1383,10 @@ class Launcher:
 
         reader = threading.Thread(target=pump, daemon=True)
         reader.start()
-        timers = [threading.Timer(seconds, kill, (reason,))
-                  for seconds, reason in limits]
+        timers = [
+            threading.Timer(seconds, kill, (reason,))
+            for seconds, reason in limits
+        ]
         for timer in timers:
             timer.start()
         try:
@@ -1229,8 +1412,9 @@ class Launcher:
         attempt.killed = killed[0] if killed else None
         attempt.log = b"".join(chunks).decode("utf-8", "replace")
         if attempt.killed == "timeout":
-            raise subprocess.TimeoutExpired(attempt.argv, timeout,
-                                            output=attempt.log)
+            raise subprocess.TimeoutExpired(
+                attempt.argv, timeout, output=attempt.log
+            )
 
     def _retry_decision(self, policy, attempts):
         """Argo's processNodeRetries (argo: workflow/controller/
@@ -1249,7 +1433,8 @@ class Launcher:
         if not factor.is_integer():
             raise KfpRefused(
                 f"Argo: value '{factor:g}' cannot be resolved to an int "
-                "(backoffFactor; argo: util/intstr/parametrizable.go:12-25)")
+                "(backoffFactor; argo: util/intstr/parametrizable.go:12-25)"
+            )
         wait = base * int(factor) ** (done - 1) if factor > 0 else base
         waiting_deadline = attempts[-1].finished + wait
         if waiting_deadline > deadline:
@@ -1261,8 +1446,7 @@ class Launcher:
             return "No more retries left", 0, None
         return None, to_wait, deadline
 
-    def run_task(self, task_name, timeout=900, kill_after=None,
-                 on_start=None):
+    def run_task(self, task_name, timeout=900, kill_after=None, on_start=None):
         """Runs one task, retried as Argo would; returns the last attempt's
         CompletedProcess (stdout: stdout and stderr together, as KFP logs
         them).
@@ -1287,7 +1471,8 @@ class Launcher:
         executor = self.executor(task_name)
         if "container" not in executor:
             raise NotImplementedError(
-                f"{task_name}: only container executors are run here")
+                f"{task_name}: only container executors are run here"
+            )
         if task.get("triggerPolicy", {}).get("condition"):
             raise NotImplementedError(f"{task_name}: conditions")
         if "parameterIterator" in task or "artifactIterator" in task:
@@ -1298,7 +1483,8 @@ class Launcher:
             argv = self._driver_args(container, driver_input)
         except LauncherError as error:
             raise TaskFailed(
-                task_name, [], f"its driver failed: {error}") from error
+                task_name, [], f"its driver failed: {error}"
+            ) from error
         self.driver_inputs[task_name] = _as_received(driver_input)
         policy = task.get("retryPolicy")
         attempts = self.attempts[task_name] = []
@@ -1308,7 +1494,8 @@ class Launcher:
                 if policy is None:
                     raise TaskFailed(task_name, attempts, "no retryPolicy")
                 reason, waited, deadline = self._retry_decision(
-                    policy, attempts)
+                    policy, attempts
+                )
                 if reason:
                     raise TaskFailed(task_name, attempts, reason)
                 if waited:
@@ -1320,13 +1507,24 @@ class Launcher:
             if callable(kill_after):
                 kill_at = kill_after(index)
             elif isinstance(kill_after, (list, tuple)):
-                kill_at = (kill_after[index] if index < len(kill_after)
-                           else None)
+                kill_at = (
+                    kill_after[index] if index < len(kill_after) else None
+                )
             else:
                 kill_at = kill_after if index == 0 else None
             attempt = self._attempt(
-                task_name, index, driver_input, argv, component, container,
-                policy is not None, deadline, timeout, kill_at, on_start)
+                task_name,
+                index,
+                driver_input,
+                argv,
+                component,
+                container,
+                policy is not None,
+                deadline,
+                timeout,
+                kill_at,
+                on_start,
+            )
             attempt.waited = waited
             attempts.append(attempt)
             self.commands[task_name] = attempt.argv
@@ -1338,16 +1536,20 @@ class Launcher:
         self.outputs[task_name] = attempt.recorded
         self.output_parameters[task_name] = attempt.output_parameters
         return subprocess.CompletedProcess(
-            attempt.argv, attempt.returncode, stdout=attempt.log)
+            attempt.argv, attempt.returncode, stdout=attempt.log
+        )
 
     def run_all(self, timeout=900, kill_after=None, on_start=None):
         """Runs every task in dependency order; `kill_after`: task ->
         `run_task`'s kill_after."""
         self._refuse()
         for task_name in task_order(self.spec):
-            self.run_task(task_name, timeout=timeout,
-                          kill_after=(kill_after or {}).get(task_name),
-                          on_start=on_start)
+            self.run_task(
+                task_name,
+                timeout=timeout,
+                kill_after=(kill_after or {}).get(task_name),
+                on_start=on_start,
+            )
 
 
 def _copy_file(source, target):
@@ -1373,9 +1575,11 @@ def _merge_runtime_artifacts(source, target):
 
 def _check_executor_output(written, path):
     """The fields protojson.Unmarshal accepts in an ExecutorOutput."""
+
     def fail(what):
         raise LauncherError(
-            f"failed to unmarshall ExecutorOutput in file {path!r}: {what}")
+            f"failed to unmarshall ExecutorOutput in file {path!r}: {what}"
+        )
 
     if not isinstance(written, dict):
         fail("not an object")
@@ -1394,7 +1598,8 @@ def _check_executor_output(written, path):
             if set(artifact.get("type") or {}) - TYPE_FIELDS:
                 fail(f"unknown field in artifacts[{name!r}] type")
             if artifact.get("metadata") is not None and not isinstance(
-                    artifact["metadata"], dict):
+                artifact["metadata"], dict
+            ):
                 fail(f"artifacts[{name!r}] metadata is not a Struct")
             for text in ("uri", "name"):
                 if not isinstance(artifact.get(text, ""), str):

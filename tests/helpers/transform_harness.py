@@ -32,9 +32,9 @@ def analyze_and_transform(rows, feature_spec, custom_config, temp_dir=None):
 
     with tft_beam.Context(temp_dir=temp_dir):
         (transformed, _), transform_fn = (
-            (rows, metadata)
-            | tft_beam.AnalyzeAndTransformDataset(preprocessing_fn)
-        )
+            rows,
+            metadata,
+        ) | tft_beam.AnalyzeAndTransformDataset(preprocessing_fn)
         output_dir = temp_dir + "/transform_output"
         _ = transform_fn | tft_beam.WriteTransformFn(output_dir)
     return transformed, tft.TFTransformOutput(output_dir)
@@ -61,8 +61,7 @@ def numeric_table(columns, rows, seed=0, missing_every=0):
     return table, spec, config
 
 
-def analyze_and_transform_examples(path, schema, custom_config,
-                                   temp_dir=None):
+def analyze_and_transform_examples(path, schema, custom_config, temp_dir=None):
     """(transformed rows, TFTransformOutput) of a TFRecord of tf.Examples,
     read as the Transform component reads them: through TFXIO with
     `schema` (its tensor representations included)."""
@@ -80,9 +79,9 @@ def analyze_and_transform_examples(path, schema, custom_config,
     with beam.Pipeline() as pipeline, tft_beam.Context(temp_dir=temp_dir):
         raw = pipeline | tfxio.BeamSource()
         (transformed, _), transform_fn = (
-            (raw, tfxio.TensorAdapterConfig())
-            | tft_beam.AnalyzeAndTransformDataset(preprocessing_fn)
-        )
+            raw,
+            tfxio.TensorAdapterConfig(),
+        ) | tft_beam.AnalyzeAndTransformDataset(preprocessing_fn)
         _ = transform_fn | tft_beam.WriteTransformFn(output_dir)
         # Written out: Beam runs the steps on pickled copies, so appending
         # to a list here would not reach the caller.
@@ -99,8 +98,12 @@ def analyze_and_transform_examples(path, schema, custom_config,
 def _json_row(row):
     import numpy as np
 
-    return json.dumps({
-        key: [v.decode() if isinstance(v, bytes) else v
-              for v in np.ravel(value).tolist()]
-        for key, value in row.items()
-    })
+    return json.dumps(
+        {
+            key: [
+                v.decode() if isinstance(v, bytes) else v
+                for v in np.ravel(value).tolist()
+            ]
+            for key, value in row.items()
+        }
+    )

@@ -9,8 +9,8 @@ import json
 import os
 import sys
 
-from components.util import feature_kinds
 from components.autokeras_tuner import spec
+from components.util import feature_kinds
 
 TAXI_CONFIG = feature_kinds.TransformConfig(
     label="payment_type", task=feature_kinds.CLASSIFICATION

@@ -20,13 +20,21 @@ from tests.helpers import kfp_launcher
 
 ENGINE_VALUES = {
     "direct": {},
-    "flink": {"flink_master": "flink-jobmanager:8081", "parallelism": 8,
-              "worker_pool": "localhost:50000"},
-    "spark": {"spark_master": "spark://spark-master:7077",
-              "worker_pool": "localhost:50000"},
-    "dataflow": {"project": "my-project", "region": "europe-west4",
-                 "temp_location": "gs://bucket/tmp",
-                 "image": "europe-docker.pkg.dev/p/r/autokeras-tfx:cpu"},
+    "flink": {
+        "flink_master": "flink-jobmanager:8081",
+        "parallelism": 8,
+        "worker_pool": "localhost:50000",
+    },
+    "spark": {
+        "spark_master": "spark://spark-master:7077",
+        "worker_pool": "localhost:50000",
+    },
+    "dataflow": {
+        "project": "my-project",
+        "region": "europe-west4",
+        "temp_location": "gs://bucket/tmp",
+        "image": "europe-docker.pkg.dev/p/r/autokeras-tfx:cpu",
+    },
 }
 DATA_STAGES = ("CsvExampleGen", "StatisticsGen", "Transform", "Evaluator")
 NOT_BEAM = ("AutoKerasTuner", "Trainer", "Pusher")
@@ -43,9 +51,15 @@ def test_beam_understands_every_flag(engine):
         name = arg[2:].split("=", 1)[0]
         assert name in options, (engine, arg)
     runner = options["runner"]
-    assert runner == {"direct": "DirectRunner", "flink": "FlinkRunner",
-                      "spark": "SparkRunner",
-                      "dataflow": "DataflowRunner"}[engine]
+    assert (
+        runner
+        == {
+            "direct": "DirectRunner",
+            "flink": "FlinkRunner",
+            "spark": "SparkRunner",
+            "dataflow": "DataflowRunner",
+        }[engine]
+    )
 
 
 @pytest.mark.parametrize("engine", sorted(ENGINE_VALUES))
@@ -58,9 +72,7 @@ def test_flags_compile_into_the_kubeflow_data_stages(engine, tmp_path):
         serving_model_dir="gs://bucket/serving",
         beam_pipeline_args=args,
     )
-    path = kubeflow_runner.compile_pipeline(
-        str(tmp_path / "p.yaml"), pipeline
-    )
+    path = kubeflow_runner.compile_pipeline(str(tmp_path / "p.yaml"), pipeline)
     launcher = kfp_launcher.Launcher(kfp_launcher.load_spec(path), "/x")
     # DirectRunner's 0 workers (one per core of the node) becomes the
     # pod's CPU limit; other engines' flags pass unchanged.
@@ -69,7 +81,7 @@ def test_flags_compile_into_the_kubeflow_data_stages(engine, tmp_path):
     )
     for task in DATA_STAGES:
         container_args = launcher.executor(task)["container"]["args"]
-        assert container_args[-len(args):] == expected, task
+        assert container_args[-len(args) :] == expected, task
     # KubeflowV2DagRunner also appends pipeline-level Beam args to the
     # other containers, whose executors get them as unused extra flags.
 
@@ -111,7 +123,8 @@ def test_default_is_direct_multi_process(tmp_path):
     )
     ir = compiler.Compiler().compile(pipeline)
     assert "--direct_running_mode=multi_processing" in _beam_args_in_ir(
-        ir, "Transform")
+        ir, "Transform"
+    )
 
 
 def test_missing_value_and_unknown_engine_are_named():

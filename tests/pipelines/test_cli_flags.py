@@ -13,17 +13,33 @@ from pipelines import cli_args
 from pipelines import env_config
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-SHARED = ["--label", "--task", "--categorical", "--text", "--exclude",
-          "--max-trials", "--time-limit", "--epochs", "--seed",
-          "--parallel-trials", "--no-warm-start", "--min-accuracy",
-          "--max-mse", "--min-eval-rows", "--tflite", "--ensemble",
-          "--final-fit", "--keep-checkpoints"]
+SHARED = [
+    "--label",
+    "--task",
+    "--categorical",
+    "--text",
+    "--exclude",
+    "--max-trials",
+    "--time-limit",
+    "--epochs",
+    "--seed",
+    "--parallel-trials",
+    "--no-warm-start",
+    "--min-accuracy",
+    "--max-mse",
+    "--min-eval-rows",
+    "--tflite",
+    "--ensemble",
+    "--final-fit",
+    "--keep-checkpoints",
+]
 
 
 def _options(parser, *path):
     for name in path:
-        [sub] = [a for a in parser._actions if a.dest in ("command",
-                                                           "kfp_command")]
+        [sub] = [
+            a for a in parser._actions if a.dest in ("command", "kfp_command")
+        ]
         parser = sub.choices[name]
     return {s: a for a in parser._actions for s in a.option_strings}
 
@@ -35,28 +51,48 @@ def test_run_and_kfp_compile_share_the_model_flags():
     for flag in SHARED:
         a, b = run[flag], compile_[flag]
         assert (a.dest, a.type, a.default, a.choices) == (
-            b.dest, b.type, b.default, b.choices), flag
+            b.dest,
+            b.type,
+            b.default,
+            b.choices,
+        ), flag
         # Only --label's help differs: `run` also reads image folders.
         assert flag == "--label" or a.help == b.help, flag
     assert compile_["--task"].type is cli_args.task_argument
     for task in feature_kinds.TASKS:
         assert cli_args.task_argument(task) == task
-    args = parser.parse_args(["kfp", "compile", "--label", "y",
-                              "--categorical", "a, b", "--no-warm-start"])
+    args = parser.parse_args(
+        [
+            "kfp",
+            "compile",
+            "--label",
+            "y",
+            "--categorical",
+            "a, b",
+            "--no-warm-start",
+        ]
+    )
     assert args.categorical == ["a", "b"] and args.warm_start is False
 
 
 def test_multi_task_labels_and_tasks_from_the_flags():
     parser = cli.build_parser()
-    args = parser.parse_args([
-        "kfp", "compile", "--label", "species, weight,pulse",
-        "--task", "weight=regression,species=classification",
-    ])
+    args = parser.parse_args(
+        [
+            "kfp",
+            "compile",
+            "--label",
+            "species, weight,pulse",
+            "--task",
+            "weight=regression,species=classification",
+        ]
+    )
     config = cli_args.transform_config(args)
     # The first label first; a label --task does not name: classification
     # (kfp compile reads no data to infer from).
     assert config.label_tasks == (
-        ("species", "classification"), ("weight", "regression"),
+        ("species", "classification"),
+        ("weight", "regression"),
         ("pulse", "classification"),
     )
     assert config.is_multi_task and config.label_text == "species,weight,pulse"
@@ -86,19 +122,26 @@ def test_no_flag_is_defined_twice_in_the_source():
     sources = {
         "cli.py": (ROOT / "pipelines" / "cli.py").read_text(),
         "kfp compile": _function_source(
-            ROOT / "pipelines" / "kfp_cli.py", "_add_compile_arguments"),
+            ROOT / "pipelines" / "kfp_cli.py", "_add_compile_arguments"
+        ),
         "cli_args.py": (ROOT / "pipelines" / "cli_args.py").read_text(),
     }
     for flag in SHARED:
-        where = [name for name, source in sources.items()
-                 if re.search(rf"add_argument\(\s*\"{flag}\"", source)]
+        where = [
+            name
+            for name, source in sources.items()
+            if re.search(rf"add_argument\(\s*\"{flag}\"", source)
+        ]
         assert where == ["cli_args.py"], (flag, where)
 
 
 def _function_source(path, name):
     source = path.read_text()
-    [node] = [n for n in ast.walk(ast.parse(source))
-              if isinstance(n, ast.FunctionDef) and n.name == name]
+    [node] = [
+        n
+        for n in ast.walk(ast.parse(source))
+        if isinstance(n, ast.FunctionDef) and n.name == name
+    ]
     return ast.get_source_segment(source, node)
 
 
@@ -126,7 +169,9 @@ def test_env_config_reads_the_documented_variables(monkeypatch):
     assert (config.label, config.task) == ("tips", "regression")
     assert list(config.categorical_features) == ["a", "b"]
     assert env_config.search_args() == {
-        "max_trials": 4, "time_limit_seconds": 0, "tuner_epochs": 2,
+        "max_trials": 4,
+        "time_limit_seconds": 0,
+        "tuner_epochs": 2,
         "trainer_epochs": 2,
     }
     assert env_config.beam_args(()) == ["--runner=DirectRunner", "--x=1"]

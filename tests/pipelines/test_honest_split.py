@@ -57,8 +57,14 @@ def test_best_hyperparameters_carry_the_best_trials_training_recipe(
 ):
     output, summary = pipeline_run
     path = _only(
-        str(output / "pipeline_root" / "AutoKerasTuner"
-            / "best_hyperparameters" / "*" / "best_hyperparameters.txt")
+        str(
+            output
+            / "pipeline_root"
+            / "AutoKerasTuner"
+            / "best_hyperparameters"
+            / "*"
+            / "best_hyperparameters.txt"
+        )
     )
     with open(path) as f:
         config = json.load(f)
@@ -95,8 +101,8 @@ def test_the_final_fit_uses_the_recipe(pipeline_run, mode):
     import keras
     import tensorflow_transform as tft
 
-    from components.util import feature_kinds
     from components.trainer import final_fit
+    from components.util import feature_kinds
 
     output, summary = pipeline_run
     graph, examples = _transform_outputs(output)
@@ -105,7 +111,12 @@ def test_the_final_fit_uses_the_recipe(pipeline_run, mode):
     config = feature_kinds.TransformConfig(label="payment_type")
     recipe = {"best_epoch": 3, "batch_size": 16, "seed": 1}
     kwargs = final_fit.fit_arguments(
-        mode, recipe, 8, train, evaluation, tft.TFTransformOutput(graph),
+        mode,
+        recipe,
+        8,
+        train,
+        evaluation,
+        tft.TFTransformOutput(graph),
         config,
     )
     x, y = kwargs["x"]
@@ -113,7 +124,8 @@ def test_the_final_fit_uses_the_recipe(pipeline_run, mode):
     train_rows = _count_records(os.path.join(examples, "Split-train", "*"))
     eval_rows = _count_records(os.path.join(examples, "Split-eval", "*"))
     stops = [
-        c for c in kwargs["callbacks"]
+        c
+        for c in kwargs["callbacks"]
         if isinstance(c, keras.callbacks.EarlyStopping)
     ]
     if mode == "refit":
@@ -140,8 +152,12 @@ def test_an_unknown_final_fit_mode_is_an_error():
 
 @pytest.mark.parametrize(
     "rows, expected",
-    [(None, (8, 1, 1)), (400, (3, 1, 1)), (4999, (3, 1, 1)),
-     (5000, (8, 1, 1))],
+    [
+        (None, (8, 1, 1)),
+        (400, (3, 1, 1)),
+        (4999, (3, 1, 1)),
+        (5000, (8, 1, 1)),
+    ],
 )
 def test_the_default_split_holds_out_more_of_small_tables(rows, expected):
     assert pipeline_lib.split_for_rows(rows) == expected
@@ -153,7 +169,9 @@ def test_the_split_flag():
     import argparse
 
     for bad in ("8,1", "8,0,1", "a,b,c"):
-        with pytest.raises(argparse.ArgumentTypeError, match="TRAIN,EVAL,TEST"):
+        with pytest.raises(
+            argparse.ArgumentTypeError, match="TRAIN,EVAL,TEST"
+        ):
             cli_args.split_buckets(bad)
     with pytest.raises(ValueError, match="8,1,1"):
         pipeline_lib.example_gen_output_config((8, 1))

@@ -36,12 +36,17 @@ from tests.pipelines import test_kubeflow_compile
 GPU_LABELS = {"cloud.google.com/gke-accelerator": "nvidia-l4"}
 GPU_TOLERATIONS = [
     {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"},
-    {"key": "dedicated", "operator": "Equal", "value": "ml",
-     "effect": "NoExecute"},
+    {
+        "key": "dedicated",
+        "operator": "Equal",
+        "value": "ml",
+        "effect": "NoExecute",
+    },
 ]
 # The compile tests' cluster, with a second toleration of another kind.
 SETTINGS = dataclasses.replace(
-    test_kubeflow_compile.SETTINGS, node_selector=GPU_LABELS,
+    test_kubeflow_compile.SETTINGS,
+    node_selector=GPU_LABELS,
     tolerations=GPU_TOLERATIONS,
 )
 WORKFLOW_PARAMETER = "{{workflow.parameters.%s}}"
@@ -64,8 +69,10 @@ def compiled(tmp_path_factory, checker):
         settings=SETTINGS,
     )
     path = kubeflow_runner.compile_pipeline(
-        str(tmp_path_factory.mktemp("kfp-argo") / "pipeline.yaml"), pipeline,
-        SETTINGS)
+        str(tmp_path_factory.mktemp("kfp-argo") / "pipeline.yaml"),
+        pipeline,
+        SETTINGS,
+    )
     text = open(path).read()
     spec, platform = yaml.safe_load_all(text)
     return text, spec, platform
@@ -81,8 +88,9 @@ def workflow(compiled):
 
 def argo_compile(spec, platform=None, **kwargs):
     documents = [spec] if platform is None else [spec, platform]
-    return fake_kfp_server.argo_compile(yaml.safe_dump_all(documents),
-                                        **kwargs)
+    return fake_kfp_server.argo_compile(
+        yaml.safe_dump_all(documents), **kwargs
+    )
 
 
 def template(workflow, name):
@@ -95,16 +103,21 @@ def root_tasks(workflow):
 
 
 def arguments(dag_task):
-    return {p["name"]: p.get("value")
-            for p in dag_task.get("arguments", {}).get("parameters", [])}
+    return {
+        p["name"]: p.get("value")
+        for p in dag_task.get("arguments", {}).get("parameters", [])
+    }
 
 
 def workflow_argument(workflow, placeholder):
     """The value of a `{{workflow.parameters.NAME}}` placeholder."""
     assert placeholder.startswith("{{workflow.parameters.")
-    name = placeholder[len("{{workflow.parameters."):-2]
-    [value] = [p["value"] for p in workflow["spec"]["arguments"]["parameters"]
-               if p["name"] == name]
+    name = placeholder[len("{{workflow.parameters.") : -2]
+    [value] = [
+        p["value"]
+        for p in workflow["spec"]["arguments"]["parameters"]
+        if p["name"] == name
+    ]
     return value
 
 
@@ -113,14 +126,21 @@ def driver_inputs(workflow, task):
     spec, component spec, task spec and Kubernetes config (None without)."""
     args = arguments(root_tasks(workflow)[f"{task}-driver"])
     return {
-        "container": json.loads(workflow_argument(workflow, args["container"])),
-        "component": json.loads(workflow_argument(workflow, args["component"])),
+        "container": json.loads(
+            workflow_argument(workflow, args["container"])
+        ),
+        "component": json.loads(
+            workflow_argument(workflow, args["component"])
+        ),
         "task": json.loads(args["task"]),
         "kubernetes": (
             json.loads(workflow_argument(workflow, args["kubernetes-config"]))
-            if "kubernetes-config" in args else None),
+            if "kubernetes-config" in args
+            else None
+        ),
         "container_argument": args["container"][
-            len("{{workflow.parameters."):-2],
+            len("{{workflow.parameters.") : -2
+        ],
     }
 
 
@@ -133,12 +153,13 @@ def proto_json(message_type, value):
     """`value` as protobuf's JSON writes it (defaults left out), the form
     the Go side re-serialises to."""
     return json_format.MessageToDict(
-        json_format.ParseDict(value, message_type()))
+        json_format.ParseDict(value, message_type())
+    )
 
 
 def _resolve(value, scope):
     if isinstance(value, str) and value.startswith("{{inputs.parameters."):
-        return scope[value[len("{{inputs.parameters."):-2]]
+        return scope[value[len("{{inputs.parameters.") : -2]]
     if isinstance(value, dict):
         return {k: _resolve(v, scope) for k, v in value.items()}
     return value
@@ -152,13 +173,17 @@ def effective_retry_strategy(workflow, task):
     None when the task's pod has no retryStrategy."""
     dag_task = root_tasks(workflow)[task]
     executor = template(workflow, dag_task["template"])
-    scope = {p["name"]: p.get("default")
-             for p in executor["inputs"].get("parameters", [])}
+    scope = {
+        p["name"]: p.get("default")
+        for p in executor["inputs"].get("parameters", [])
+    }
     scope.update(arguments(dag_task))
     [inner] = executor["dag"]["tasks"]
     impl = template(workflow, inner["template"])
-    impl_scope = {name: _resolve(value, scope)
-                  for name, value in arguments(inner).items()}
+    impl_scope = {
+        name: _resolve(value, scope)
+        for name, value in arguments(inner).items()
+    }
     strategy = impl.get("retryStrategy")
     return None if strategy is None else _resolve(strategy, impl_scope)
 
@@ -207,12 +232,24 @@ def with_resolver(spec):
     TFX's KubeflowV2DagRunner writes for a Resolver node)."""
     spec = copy.deepcopy(spec)
     spec["deploymentSpec"]["executors"]["latest_model_resolver_executor"] = {
-        "resolver": {"outputArtifactQueries": {"model": {
-            "filter": 'schema_title="tfx.Model" AND state=LIVE'}}}}
+        "resolver": {
+            "outputArtifactQueries": {
+                "model": {"filter": 'schema_title="tfx.Model" AND state=LIVE'}
+            }
+        }
+    }
     spec["components"]["latest_model_resolver"] = {
         "executorLabel": "latest_model_resolver_executor",
-        "outputDefinitions": {"artifacts": {"model": {"artifactType": {
-            "schemaTitle": "tfx.Model", "schemaVersion": "0.0.1"}}}},
+        "outputDefinitions": {
+            "artifacts": {
+                "model": {
+                    "artifactType": {
+                        "schemaTitle": "tfx.Model",
+                        "schemaVersion": "0.0.1",
+                    }
+                }
+            }
+        },
     }
     spec["root"]["dag"]["tasks"]["latest_model_resolver"] = {
         "componentRef": {"name": "latest_model_resolver"},
@@ -236,20 +273,37 @@ def test_our_yaml_compiles_to_a_valid_workflow(compiled, workflow):
 
 def test_a_run_with_parameters_and_a_recurring_run_compile(compiled):
     text = compiled[0]
-    params = {"data_root": "gs://b/day-2", "max_trials": 3, "seed": 7,
-              "time_limit_seconds": 600, "epochs": 4, "warm_start": 0}
-    run = {"display_name": "nightly", "runtime_config": {
-        "pipeline_root": "gs://b/root", "parameters": params}}
+    params = {
+        "data_root": "gs://b/day-2",
+        "max_trials": 3,
+        "seed": 7,
+        "time_limit_seconds": 600,
+        "epochs": 4,
+        "warm_start": 0,
+    }
+    run = {
+        "display_name": "nightly",
+        "runtime_config": {
+            "pipeline_root": "gs://b/root",
+            "parameters": params,
+        },
+    }
     answer = fake_kfp_server.argo_compile(text, run=run)
     assert answer["ok"], answer["error"]
     recurring = {
         "display_name": "taxi-automl-retraining",
-        "pipeline_version_reference": {"pipeline_id": "p",
-                                       "pipeline_version_id": "v"},
+        "pipeline_version_reference": {
+            "pipeline_id": "p",
+            "pipeline_version_id": "v",
+        },
         "trigger": {"cron_schedule": {"cron": "0 0 3 * * *"}},
-        "max_concurrency": "1", "no_catchup": True, "mode": "ENABLE",
-        "runtime_config": {"pipeline_root": "gs://b/root",
-                           "parameters": params},
+        "max_concurrency": "1",
+        "no_catchup": True,
+        "mode": "ENABLE",
+        "runtime_config": {
+            "pipeline_root": "gs://b/root",
+            "parameters": params,
+        },
     }
     answer = fake_kfp_server.argo_compile(text, recurring_run=recurring)
     assert answer["ok"], answer["error"]
@@ -259,11 +313,14 @@ def test_a_run_with_parameters_and_a_recurring_run_compile(compiled):
 
 def test_a_mistyped_parameter_is_refused_as_the_server_does(compiled):
     answer = fake_kfp_server.argo_compile(
-        compiled[0], run_params={"max_trials": "3"})
+        compiled[0], run_params={"max_trials": "3"}
+    )
     assert not answer["ok"]
     assert answer["http_status"] == 400
-    assert ("input parameter max_trials requires type double or integer"
-            in answer["http_body"]["message"])
+    assert (
+        "input parameter max_trials requires type double or integer"
+        in answer["http_body"]["message"]
+    )
 
 
 def test_nothing_is_dropped_on_the_way_to_the_driver(compiled, workflow):
@@ -273,17 +330,21 @@ def test_nothing_is_dropped_on_the_way_to_the_driver(compiled, workflow):
     spec reach the driver as ours, up to protobuf's defaults."""
     _, spec, _ = compiled
     container_type = (
-        pipeline_spec_pb2.PipelineDeploymentConfig.PipelineContainerSpec)
+        pipeline_spec_pb2.PipelineDeploymentConfig.PipelineContainerSpec
+    )
     for task, task_spec in spec["root"]["dag"]["tasks"].items():
         given = driver_inputs(workflow["workflow"], task)
-        ours = spec["deploymentSpec"]["executors"][
-            executor_label(spec, task)]["container"]
+        ours = spec["deploymentSpec"]["executors"][executor_label(spec, task)][
+            "container"
+        ]
         assert given["container"] == proto_json(container_type, ours), task
         component = spec["components"][task_spec["componentRef"]["name"]]
         assert given["component"] == proto_json(
-            pipeline_spec_pb2.ComponentSpec, component), task
+            pipeline_spec_pb2.ComponentSpec, component
+        ), task
         assert given["task"] == proto_json(
-            pipeline_spec_pb2.PipelineTaskSpec, task_spec), task
+            pipeline_spec_pb2.PipelineTaskSpec, task_spec
+        ), task
 
 
 # (b) -------------------------------------------------------------------
@@ -301,23 +362,32 @@ def test_a_resolver_executor_is_refused_at_run_and_schedule(compiled):
     assert answer["http_status"] == 500
     assert answer["error"].startswith(
         "Failed to create a new run: Failed to generate the ExecutionSpec: "
-        "Failed to compile job: ")
-    assert 'executor(label="latest_model_resolver_executor")' in (
-        answer["error"])
+        "Failed to compile job: "
+    )
+    assert (
+        'executor(label="latest_model_resolver_executor")' in (answer["error"])
+    )
     assert refused in answer["error"]
     assert answer["http_body"]["code"] == 13  # gRPC Internal
     assert answer["http_body"]["message"].startswith("Internal error: ")
     assert refused in answer["http_body"]["message"]
-    answer = argo_compile(with_resolver(spec), platform, recurring_run={
-        "display_name": "nightly",
-        "pipeline_version_reference": {"pipeline_id": "p",
-                                       "pipeline_version_id": "v"},
-        "trigger": {"periodic_schedule": {"interval_second": "86400"}},
-    })
+    answer = argo_compile(
+        with_resolver(spec),
+        platform,
+        recurring_run={
+            "display_name": "nightly",
+            "pipeline_version_reference": {
+                "pipeline_id": "p",
+                "pipeline_version_id": "v",
+            },
+            "trigger": {"periodic_schedule": {"interval_second": "86400"}},
+        },
+    )
     assert not answer["ok"] and answer["http_status"] == 500
     assert answer["error"].startswith(
         "Failed to create a recurring run: Failed to create a recurring run "
-        "during scheduled workflow creation: Failed to compile job: ")
+        "during scheduled workflow creation: Failed to compile job: "
+    )
     assert refused in answer["error"]
 
 
@@ -329,8 +399,11 @@ def test_an_added_retry_policy_maps_to_argo_retry_strategy(compiled):
     spec = copy.deepcopy(spec)
     tasks = spec["root"]["dag"]["tasks"]
     tasks["Trainer"]["retryPolicy"] = {
-        "maxRetryCount": 4, "backoffDuration": "90s", "backoffFactor": 3,
-        "backoffMaxDuration": "7200s"}
+        "maxRetryCount": 4,
+        "backoffDuration": "90s",
+        "backoffFactor": 3,
+        "backoffMaxDuration": "7200s",
+    }
     tasks["Pusher"]["retryPolicy"] = {"maxRetryCount": 1}
     del tasks["SchemaGen"]["retryPolicy"]
     answer = argo_compile(spec, platform)
@@ -338,11 +411,13 @@ def test_an_added_retry_policy_maps_to_argo_retry_strategy(compiled):
     wf = answer["workflow"]
     assert effective_retry_strategy(wf, "Trainer") == {
         "limit": "4",
-        "backoff": {"duration": "90", "factor": "3", "maxDuration": "7200"}}
+        "backoff": {"duration": "90", "factor": "3", "maxDuration": "7200"},
+    }
     # Unset durations and factor are Argo's "0" (container.go:369).
     assert effective_retry_strategy(wf, "Pusher") == {
         "limit": "1",
-        "backoff": {"duration": "0", "factor": "0", "maxDuration": "0"}}
+        "backoff": {"duration": "0", "factor": "0", "maxDuration": "0"},
+    }
     assert effective_retry_strategy(wf, "SchemaGen") is None
     retried = check_retry_mapping(spec, wf)
     assert "SchemaGen" not in retried and "Trainer" in retried
@@ -370,7 +445,8 @@ def test_our_retry_policies_survive_argos_parsing(compiled):
         if policy is None:
             continue
         assert float(policy.get("backoffMaxDuration", "0s").rstrip("s")) > (
-            0), task
+            0
+        ), task
         factor = float(policy["backoffFactor"])
         assert factor == int(factor), task
         for key in ("backoffDuration", "backoffMaxDuration"):
@@ -382,7 +458,8 @@ def test_our_retry_policies_survive_argos_parsing(compiled):
 
 
 def test_resources_reach_the_driver_as_kubernetes_quantities(
-        compiled, workflow):
+    compiled, workflow
+):
     _, spec, _ = compiled
     wf = workflow["workflow"]
     quantities = workflow["quantities"]
@@ -394,27 +471,37 @@ def test_resources_reach_the_driver_as_kubernetes_quantities(
     for task in spec["root"]["dag"]["tasks"]:
         given = driver_inputs(wf, task)
         resources = spec["deploymentSpec"]["executors"][
-            executor_label(spec, task)]["container"].get("resources")
+            executor_label(spec, task)
+        ]["container"].get("resources")
         if resources is None:
             continue
         assert given["container"]["resources"] == proto_json(
-            pipeline_spec_pb2.PipelineDeploymentConfig.PipelineContainerSpec
-            .ResourceSpec, resources), task
+            pipeline_spec_pb2.PipelineDeploymentConfig.PipelineContainerSpec.ResourceSpec,
+            resources,
+        ), task
         parsed = quantities[given["container_argument"]]
         assert not [v for v in parsed.values() if v.startswith("error")]
         # What the driver uses (driver.go:220-270: the resource* strings
         # win over the older float fields).
-        for key in ("resourceCpuLimit", "resourceCpuRequest",
-                    "resourceMemoryLimit", "resourceMemoryRequest"):
+        for key in (
+            "resourceCpuLimit",
+            "resourceCpuRequest",
+            "resourceMemoryLimit",
+            "resourceMemoryRequest",
+        ):
             if key in resources:
                 assert key in parsed, (task, key)
     tuner = driver_inputs(wf, "AutoKerasTuner")
     assert tuner["container"]["image"] == SETTINGS.gpu_image
-    assert tuner["container"]["resources"]["accelerator"][
-        "resourceType"] == "nvidia.com/gpu"
+    assert (
+        tuner["container"]["resources"]["accelerator"]["resourceType"]
+        == "nvidia.com/gpu"
+    )
     assert quantities[tuner["container_argument"]] == {
-        "resourceCpuLimit": "8", "resourceCpuRequest": "8",
-        "resourceMemoryLimit": "32Gi", "resourceMemoryRequest": "32Gi",
+        "resourceCpuLimit": "8",
+        "resourceCpuRequest": "8",
+        "resourceMemoryLimit": "32Gi",
+        "resourceMemoryRequest": "32Gi",
         "accelerator.resourceCount": "2",
     }
 
@@ -425,28 +512,36 @@ def test_resource_strings_are_parsed_only_by_the_driver(compiled):
     _, spec, platform = compiled
     spec = copy.deepcopy(spec)
     resources = spec["deploymentSpec"]["executors"][
-        executor_label(spec, "Trainer")]["container"]["resources"]
-    resources.update(resourceCpuLimit="500m", resourceMemoryLimit="8 GB",
-                     resourceMemoryRequest="1.5Gi")
+        executor_label(spec, "Trainer")
+    ]["container"]["resources"]
+    resources.update(
+        resourceCpuLimit="500m",
+        resourceMemoryLimit="8 GB",
+        resourceMemoryRequest="1.5Gi",
+    )
     answer = argo_compile(spec, platform)
     assert answer["ok"], answer["error"]
     parsed = answer["quantities"][
-        driver_inputs(answer["workflow"], "Trainer")["container_argument"]]
+        driver_inputs(answer["workflow"], "Trainer")["container_argument"]
+    ]
     assert parsed["resourceCpuLimit"] == "500m"
     assert parsed["resourceMemoryRequest"] == "1536Mi"
     assert parsed["resourceMemoryLimit"].startswith(
-        "error: quantities must match")
+        "error: quantities must match"
+    )
 
 
 # (e) -------------------------------------------------------------------
 
 
 def test_node_selector_and_tolerations_reach_the_gpu_executors_driver(
-        compiled, workflow):
+    compiled, workflow
+):
     _, spec, platform = compiled
     wf = workflow["workflow"]
     executors = platform["platforms"]["kubernetes"]["deploymentSpec"][
-        "executors"]
+        "executors"
+    ]
     assert set(executors) == {executor_label(spec, "AutoKerasTuner")}
     tuner = driver_inputs(wf, "AutoKerasTuner")
     # The compiler parsed it strictly as a KubernetesExecutorConfig
@@ -465,9 +560,12 @@ def test_a_misspelled_platform_field_is_refused(compiled):
     _, spec, platform = compiled
     platform = copy.deepcopy(platform)
     [config] = platform["platforms"]["kubernetes"]["deploymentSpec"][
-        "executors"].values()
+        "executors"
+    ].values()
     config["nodeSelectors"] = config.pop("nodeSelector")
     answer = argo_compile(spec, platform)
     assert not answer["ok"] and answer["http_status"] == 500
-    assert 'failed to unmarshal kubernetes config: proto: (line 1:2): ' \
+    assert (
+        "failed to unmarshal kubernetes config: proto: (line 1:2): "
         'unknown field "nodeSelectors"' in answer["error"]
+    )

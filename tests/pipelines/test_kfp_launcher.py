@@ -13,7 +13,9 @@ import re
 import pytest
 
 from tests.helpers import kfp_launcher
-from tests.helpers.kfp_launcher import KfpRefused, Launcher, TaskFailed
+from tests.helpers.kfp_launcher import KfpRefused
+from tests.helpers.kfp_launcher import Launcher
+from tests.helpers.kfp_launcher import TaskFailed
 
 EXAMPLES = "title: tfx.Examples\ntype: object\n"
 MODEL = "title: tfx.Model\ntype: object\n"
@@ -107,27 +109,39 @@ def make_spec(tasks, root_parameters=None, name="tiny-pipeline"):
         "schemaVersion": "2.1.0",
         "components": {},
         "deploymentSpec": {"executors": {}},
-        "root": {"dag": {"tasks": {}}, "inputDefinitions": {
-            "parameters": root_parameters or {}}},
+        "root": {
+            "dag": {"tasks": {}},
+            "inputDefinitions": {"parameters": root_parameters or {}},
+        },
     }
     for task in tasks:
         task_name = task["name"]
-        component = {"executorLabel": f"{task_name}_executor",
-                     "inputDefinitions": {}, "outputDefinitions": {}}
+        component = {
+            "executorLabel": f"{task_name}_executor",
+            "inputDefinitions": {},
+            "outputDefinitions": {},
+        }
         inputs = {}
         if task.get("inputs"):
             component["inputDefinitions"]["artifacts"] = {
                 key: {"artifactType": {"instanceSchema": EXAMPLES}}
-                for key in task["inputs"]}
+                for key in task["inputs"]
+            }
             inputs["artifacts"] = {
-                key: {"taskOutputArtifact": {
-                    "producerTask": producer, "outputArtifactKey": output}}
-                for key, (producer, output) in task["inputs"].items()}
+                key: {
+                    "taskOutputArtifact": {
+                        "producerTask": producer,
+                        "outputArtifactKey": output,
+                    }
+                }
+                for key, (producer, output) in task["inputs"].items()
+            }
         if task.get("params"):
             component["inputDefinitions"]["parameters"] = {
                 key: {"parameterType": kind, **extra}
                 for key, (kind, _, *rest) in task["params"].items()
-                for extra in [rest[0] if rest else {}]}
+                for extra in [rest[0] if rest else {}]
+            }
             sources = {}
             for key, (_, source, *_) in task["params"].items():
                 if source[0] == "const":
@@ -135,32 +149,48 @@ def make_spec(tasks, root_parameters=None, name="tiny-pipeline"):
                 elif source[0] == "root":
                     sources[key] = {"componentInputParameter": source[1]}
                 else:
-                    sources[key] = {"taskOutputParameter": {
-                        "producerTask": source[1],
-                        "outputParameterKey": source[2]}}
+                    sources[key] = {
+                        "taskOutputParameter": {
+                            "producerTask": source[1],
+                            "outputParameterKey": source[2],
+                        }
+                    }
             inputs["parameters"] = sources
         outputs = task.get("outputs", {})
         if outputs:
             component["outputDefinitions"]["artifacts"] = {
-                key: {"artifactType": {"instanceSchema": EXAMPLES},
-                      **({"metadata": metadata} if metadata else {})}
-                for key, metadata in outputs.items()}
+                key: {
+                    "artifactType": {"instanceSchema": EXAMPLES},
+                    **({"metadata": metadata} if metadata else {}),
+                }
+                for key, metadata in outputs.items()
+            }
         if task.get("output_params"):
             component["outputDefinitions"]["parameters"] = {
                 key: {"parameterType": kind}
-                for key, kind in task["output_params"].items()}
+                for key, kind in task["output_params"].items()
+            }
         spec["components"][task_name] = component
         spec["deploymentSpec"]["executors"][f"{task_name}_executor"] = {
             "container": {
                 "image": "autokeras-tfx:cpu",
                 "command": ["python", "-c", SCRIPT],
                 "args": ["{{$}}", json.dumps(task.get("todo", {}))],
-            }}
-        dag_task = {"componentRef": {"name": task_name},
-                    "taskInfo": {"name": task_name}, "inputs": inputs}
-        upstream = sorted({p for p, _ in task.get("inputs", {}).values()} | {
-            s[1] for _, s, *_ in task.get("params", {}).values()
-            if s[0] == "task"})
+            }
+        }
+        dag_task = {
+            "componentRef": {"name": task_name},
+            "taskInfo": {"name": task_name},
+            "inputs": inputs,
+        }
+        upstream = sorted(
+            {p for p, _ in task.get("inputs", {}).values()}
+            | {
+                s[1]
+                for _, s, *_ in task.get("params", {}).values()
+                if s[0] == "task"
+            }
+        )
         if upstream:
             dag_task["dependentTasks"] = upstream
         if task.get("retry"):
@@ -169,28 +199,42 @@ def make_spec(tasks, root_parameters=None, name="tiny-pipeline"):
     return spec
 
 
-def two_tasks(producer_todo=None, consumer_todo=None, outputs=None,
-              retry=None):
-    return make_spec([
-        {"name": "producer", "outputs": outputs or {"examples": None},
-         "todo": producer_todo or {"files": {"examples": {
-             "data.txt": "rows"}}}, "retry": retry},
-        {"name": "consumer", "inputs": {"examples": ("producer", "examples")},
-         "outputs": {"report": None},
-         "todo": consumer_todo or {"seen_to": "report"}},
-    ])
+def two_tasks(
+    producer_todo=None, consumer_todo=None, outputs=None, retry=None
+):
+    return make_spec(
+        [
+            {
+                "name": "producer",
+                "outputs": outputs or {"examples": None},
+                "todo": producer_todo
+                or {"files": {"examples": {"data.txt": "rows"}}},
+                "retry": retry,
+            },
+            {
+                "name": "consumer",
+                "inputs": {"examples": ("producer", "examples")},
+                "outputs": {"report": None},
+                "todo": consumer_todo or {"seen_to": "report"},
+            },
+        ]
+    )
 
 
 def minio_launcher(tmp_path, spec, **kwargs):
     return Launcher(
-        spec, "minio://mlpipeline/v2/artifacts", workdir=str(tmp_path),
+        spec,
+        "minio://mlpipeline/v2/artifacts",
+        workdir=str(tmp_path),
         object_store_dir=str(tmp_path / "store"),
-        staging_root=str(tmp_path / "pods"), **kwargs)
+        staging_root=str(tmp_path / "pods"),
+        **kwargs,
+    )
 
 
 def store_path(tmp_path, uri):
     assert uri.startswith("minio://")
-    return tmp_path / "store" / uri[len("minio://"):]
+    return tmp_path / "store" / uri[len("minio://") :]
 
 
 def read_seen(tmp_path, launcher, task="consumer", key="report"):
@@ -213,7 +257,8 @@ def test_upstream_artifact_arrives_as_the_driver_sends_it(tmp_path):
     # ... its consumer gets it from MLMD: id as name, empty instanceSchema,
     # the recorded custom properties.
     [given] = launcher.executor_inputs["consumer"]["inputs"]["artifacts"][
-        "examples"]["artifacts"]
+        "examples"
+    ]["artifacts"]
     assert given == {
         "name": launcher.outputs["producer"]["examples"][0]["name"],
         "type": {"instanceSchema": ""},
@@ -221,8 +266,8 @@ def test_upstream_artifact_arrives_as_the_driver_sends_it(tmp_path):
         "metadata": {
             "display_name": "examples",
             "store_session_info": json.dumps(
-                kfp_launcher.SESSION_INFO["minio://"],
-                separators=(",", ":")),
+                kfp_launcher.SESSION_INFO["minio://"], separators=(",", ":")
+            ),
         },
     }
     assert re.fullmatch(r"\d+", given["name"])
@@ -240,12 +285,15 @@ def test_output_uris_are_per_run_task_and_driver_run(tmp_path):
         [examples] = outputs["artifacts"]["examples"]["artifacts"]
         match = re.fullmatch(
             rf"minio://mlpipeline/v2/artifacts/tiny-pipeline/{run_id}/"
-            rf"producer/({UUID})/examples", examples["uri"])
+            rf"producer/({UUID})/examples",
+            examples["uri"],
+        )
         assert match, examples["uri"]
         salt = match.group(1)
         assert outputs["outputFile"] == (
             f"/minio/mlpipeline/v2/artifacts/tiny-pipeline/{run_id}/"
-            f"producer/{salt}/output_metadata.json")
+            f"producer/{salt}/output_metadata.json"
+        )
         [logs] = outputs["artifacts"]["executor-logs"]["artifacts"]
         assert logs["type"] == {"schemaTitle": "system.Artifact"}
         assert logs["uri"].endswith(f"/producer/{salt}/executor-logs-0")
@@ -257,43 +305,69 @@ def test_output_uris_are_per_run_task_and_driver_run(tmp_path):
 
 
 ROOT_PARAMETERS = {
-    "max_trials": {"parameterType": "NUMBER_INTEGER", "defaultValue": 10,
-                   "isOptional": True},
-    "rate": {"parameterType": "NUMBER_DOUBLE", "defaultValue": 0.5,
-             "isOptional": True},
-    "data_root": {"parameterType": "STRING", "defaultValue": "/data",
-                  "isOptional": True},
+    "max_trials": {
+        "parameterType": "NUMBER_INTEGER",
+        "defaultValue": 10,
+        "isOptional": True,
+    },
+    "rate": {
+        "parameterType": "NUMBER_DOUBLE",
+        "defaultValue": 0.5,
+        "isOptional": True,
+    },
+    "data_root": {
+        "parameterType": "STRING",
+        "defaultValue": "/data",
+        "isOptional": True,
+    },
     "unset": {"parameterType": "STRING", "isOptional": True},
 }
 
 
 def parameter_spec():
-    return make_spec([{
-        "name": "trainer", "outputs": {"model": None},
-        "params": {
-            "max_trials": ("NUMBER_INTEGER", ("root", "max_trials")),
-            "rate": ("NUMBER_DOUBLE", ("root", "rate")),
-            "data_root": ("STRING", ("root", "data_root")),
-            "as_text": ("STRING", ("root", "max_trials")),
-            "epochs": ("NUMBER_INTEGER", ("const", 1.0)),
-            "config": ("STRING", ("const", '{"label": "y"}')),
-            "unset": ("STRING", ("root", "unset"), {"isOptional": True}),
-            "job": ("STRING", ("const", "{{$.pipeline_job_uuid}}")),
-        },
-    }], root_parameters=ROOT_PARAMETERS)
+    return make_spec(
+        [
+            {
+                "name": "trainer",
+                "outputs": {"model": None},
+                "params": {
+                    "max_trials": ("NUMBER_INTEGER", ("root", "max_trials")),
+                    "rate": ("NUMBER_DOUBLE", ("root", "rate")),
+                    "data_root": ("STRING", ("root", "data_root")),
+                    "as_text": ("STRING", ("root", "max_trials")),
+                    "epochs": ("NUMBER_INTEGER", ("const", 1.0)),
+                    "config": ("STRING", ("const", '{"label": "y"}')),
+                    "unset": (
+                        "STRING",
+                        ("root", "unset"),
+                        {"isOptional": True},
+                    ),
+                    "job": ("STRING", ("const", "{{$.pipeline_job_uuid}}")),
+                },
+            }
+        ],
+        root_parameters=ROOT_PARAMETERS,
+    )
 
 
 def test_parameters_defaults_overrides_and_json_types(tmp_path):
-    launcher = Launcher(parameter_spec(), str(tmp_path / "root"),
-                        run_id="r1")
+    launcher = Launcher(parameter_spec(), str(tmp_path / "root"), run_id="r1")
     assert launcher.parameters == {
-        "max_trials": 10, "rate": 0.5, "data_root": "/data", "unset": None}
+        "max_trials": 10,
+        "rate": 0.5,
+        "data_root": "/data",
+        "unset": None,
+    }
     launcher.run_task("trainer")
     values = launcher.executor_inputs["trainer"]["inputs"]["parameterValues"]
     assert values == {
-        "max_trials": 10, "rate": 0.5, "data_root": "/data",
+        "max_trials": 10,
+        "rate": 0.5,
+        "data_root": "/data",
         "as_text": "10",  # a STRING input given a number: FormatFloat 'f'
-        "epochs": 1, "config": '{"label": "y"}', "job": "r1",
+        "epochs": 1,
+        "config": '{"label": "y"}',
+        "job": "r1",
     }  # "unset": null and optional: left out
     text = launcher.commands["trainer"][3]
     # Integers are JSON numbers without a fraction (Go protojson).
@@ -301,8 +375,11 @@ def test_parameters_defaults_overrides_and_json_types(tmp_path):
     assert re.search(r'"max_trials":10[,}]', text)
     assert "1.0" not in text and "10.0" not in text
 
-    overridden = Launcher(parameter_spec(), str(tmp_path / "root2"),
-                          parameters={"max_trials": 1, "rate": 2})
+    overridden = Launcher(
+        parameter_spec(),
+        str(tmp_path / "root2"),
+        parameters={"max_trials": 1, "rate": 2},
+    )
     overridden.run_task("trainer")
     text = overridden.commands["trainer"][3]
     assert re.search(r'"max_trials":1[,}]', text)
@@ -310,19 +387,35 @@ def test_parameters_defaults_overrides_and_json_types(tmp_path):
     assert '"as_text":"1"' in text
 
 
-@pytest.mark.parametrize("given", [
-    {"max_trials": "1"}, {"max_trials": True}, {"max_trials": None},
-    {"data_root": 3}, {"not_declared": 1},
-])
+@pytest.mark.parametrize(
+    "given",
+    [
+        {"max_trials": "1"},
+        {"max_trials": True},
+        {"max_trials": None},
+        {"data_root": 3},
+        {"not_declared": 1},
+    ],
+)
 def test_the_api_server_refuses_bad_run_parameters(given):
     with pytest.raises(KfpRefused, match="v2_template.go"):
         Launcher(parameter_spec(), "/nowhere", parameters=given)
 
 
 def test_minio_inputs_are_downloaded_before_and_outputs_uploaded_after(
-        tmp_path):
-    spec = two_tasks(producer_todo={"files": {"examples": {
-        "train/part-0": "a", "eval/part-0": "b", "empty": None}}})
+    tmp_path,
+):
+    spec = two_tasks(
+        producer_todo={
+            "files": {
+                "examples": {
+                    "train/part-0": "a",
+                    "eval/part-0": "b",
+                    "empty": None,
+                }
+            }
+        }
+    )
     launcher = minio_launcher(tmp_path, spec)
     launcher.run_all()
     [examples] = launcher.outputs["producer"]["examples"]
@@ -332,13 +425,18 @@ def test_minio_inputs_are_downloaded_before_and_outputs_uploaded_after(
     # The consumer found the files at their staging path during its command,
     # in its own pod: the producer's pod is another folder.
     assert read_seen(tmp_path, launcher)["examples"] == [
-        "eval/", "eval/part-0", "train/", "train/part-0"]
+        "eval/",
+        "eval/part-0",
+        "train/",
+        "train/part-0",
+    ]
     [consumer] = launcher.attempts["consumer"]
     [producer] = launcher.attempts["producer"]
     assert consumer.env["KFP_TEST_POD_ROOT"] == consumer.pod_root
     assert consumer.pod_root != producer.pod_root
-    staged = os.path.join(consumer.pod_root, "minio",
-                          examples["uri"][len("minio://"):])
+    staged = os.path.join(
+        consumer.pod_root, "minio", examples["uri"][len("minio://") :]
+    )
     assert os.path.isfile(os.path.join(staged, "train", "part-0"))
     # The ExecutorInput keeps the remote URIs.
     given = launcher.executor_inputs["consumer"]["inputs"]["artifacts"]
@@ -349,9 +447,13 @@ def test_minio_inputs_are_downloaded_before_and_outputs_uploaded_after(
 
 
 def test_a_failed_command_uploads_only_its_logs(tmp_path):
-    spec = two_tasks(producer_todo={
-        "files": {"examples": {"data.txt": "partial"}}, "exit": 3,
-        "metadata": {"examples": {"k": "v"}}})
+    spec = two_tasks(
+        producer_todo={
+            "files": {"examples": {"data.txt": "partial"}},
+            "exit": 3,
+            "metadata": {"examples": {"k": "v"}},
+        }
+    )
     launcher = minio_launcher(tmp_path, spec)
     with pytest.raises(TaskFailed, match="no retryPolicy"):
         launcher.run_all()
@@ -360,8 +462,9 @@ def test_a_failed_command_uploads_only_its_logs(tmp_path):
     assert set(attempt.recorded) == {"executor-logs"}
     assert "producer" not in launcher.outputs
     assert "consumer" not in launcher.commands
-    uploaded = sorted(p.name for p in (tmp_path / "store").rglob("*")
-                      if p.is_file())
+    uploaded = sorted(
+        p.name for p in (tmp_path / "store").rglob("*") if p.is_file()
+    )
     assert uploaded == ["executor-logs-0"]
 
 
@@ -371,14 +474,22 @@ def test_metadata_and_uri_from_executor_output_reach_downstream(tmp_path):
         producer_todo={
             "files": {"examples": {"data.txt": "moved"}},
             "uri_suffix": {"examples": "-v2"},
-            "metadata": {"examples": {
-                "split_names": '["train", "eval"]', "blessed": True,
-                "span": 0.0, "weights": [1, 2], "nested": {"a": 1}}},
-        })
+            "metadata": {
+                "examples": {
+                    "split_names": '["train", "eval"]',
+                    "blessed": True,
+                    "span": 0.0,
+                    "weights": [1, 2],
+                    "nested": {"a": 1},
+                }
+            },
+        },
+    )
     launcher = minio_launcher(tmp_path, spec)
     launcher.run_all()
     [given] = launcher.executor_inputs["consumer"]["inputs"]["artifacts"][
-        "examples"]["artifacts"]
+        "examples"
+    ]["artifacts"]
     produced = launcher.executor_inputs["producer"]["outputs"]["artifacts"]
     # The URI in executor_output.json replaces the driver's, and the
     # upload is taken from the new URI's local path.
@@ -399,8 +510,11 @@ def test_metadata_and_uri_from_executor_output_reach_downstream(tmp_path):
 
 
 def test_executor_output_outside_the_run_or_unknown_fields_fail(tmp_path):
-    outside = two_tasks(producer_todo={
-        "uri": {"examples": "minio://mlpipeline/v2/artifacts/elsewhere/x"}})
+    outside = two_tasks(
+        producer_todo={
+            "uri": {"examples": "minio://mlpipeline/v2/artifacts/elsewhere/x"}
+        }
+    )
     with pytest.raises(TaskFailed, match="expected bucket prefix"):
         minio_launcher(tmp_path / "a", outside).run_task("producer")
     unknown = two_tasks(producer_todo={"extra_output": {"artifactz": {}}})
@@ -408,18 +522,28 @@ def test_executor_output_outside_the_run_or_unknown_fields_fail(tmp_path):
         minio_launcher(tmp_path / "b", unknown).run_task("producer")
 
 
-RETRY = {"maxRetryCount": 2, "backoffDuration": "5s", "backoffFactor": 2.0,
-         "backoffMaxDuration": "3600s"}
+RETRY = {
+    "maxRetryCount": 2,
+    "backoffDuration": "5s",
+    "backoffFactor": 2.0,
+    "backoffMaxDuration": "3600s",
+}
 
 
 def test_a_killed_pod_is_retried_with_the_same_executor_input(tmp_path):
-    spec = two_tasks(retry=RETRY, producer_todo={
-        "files": {"examples": {"data.txt": "rows"}},
-        "sleep_on_attempt": {"0": 60}})
+    spec = two_tasks(
+        retry=RETRY,
+        producer_todo={
+            "files": {"examples": {"data.txt": "rows"}},
+            "sleep_on_attempt": {"0": 60},
+        },
+    )
     started = []
     launcher = minio_launcher(
-        tmp_path, spec,
-        on_start=lambda task, attempt, popen: started.append((task, attempt)))
+        tmp_path,
+        spec,
+        on_start=lambda task, attempt, popen: started.append((task, attempt)),
+    )
     launcher.run_task("producer", kill_after=0.5)
     first, second = launcher.attempts["producer"]
     assert first.killed == "kill_after" and first.returncode != 0
@@ -429,8 +553,10 @@ def test_a_killed_pod_is_retried_with_the_same_executor_input(tmp_path):
     assert [a.env["KFP_RETRY_INDEX"] for a in (first, second)] == ["0", "1"]
     # The driver ran once: same output URIs, only the log URI differs.
     one, two = (a.executor_input["outputs"] for a in (first, second))
-    logs = [o["artifacts"].pop("executor-logs")["artifacts"][0]["uri"]
-            for o in (one, two)]
+    logs = [
+        o["artifacts"].pop("executor-logs")["artifacts"][0]["uri"]
+        for o in (one, two)
+    ]
     assert one == two
     assert logs[0].endswith("-0") and logs[1].endswith("-1")
     # A new pod: the killed attempt's local files are not in it; its
@@ -438,8 +564,9 @@ def test_a_killed_pod_is_retried_with_the_same_executor_input(tmp_path):
     assert first.pod_root != second.pod_root
     [examples] = launcher.outputs["producer"]["examples"]
     assert (store_path(tmp_path, examples["uri"]) / "data.txt").exists()
-    assert examples["uri"] == one["artifacts"]["examples"]["artifacts"][0][
-        "uri"]
+    assert (
+        examples["uri"] == one["artifacts"]["examples"]["artifacts"][0]["uri"]
+    )
 
 
 def test_retries_stop_at_max_retry_count_with_backoff(tmp_path):
@@ -455,14 +582,16 @@ def test_retries_stop_at_max_retry_count_with_backoff(tmp_path):
 def test_retries_respect_backoff_max_duration(tmp_path):
     short = dict(RETRY, backoffMaxDuration="7s")
     launcher = minio_launcher(
-        tmp_path / "a", two_tasks(retry=short, producer_todo={"exit": 1}))
+        tmp_path / "a", two_tasks(retry=short, producer_todo={"exit": 1})
+    )
     with pytest.raises(TaskFailed, match="Backoff would exceed max duration"):
         launcher.run_task("producer")
     assert len(launcher.attempts["producer"]) == 2  # waits 5, then not 10
     # Without backoffMaxDuration the compiler passes "0": never retried.
     bare = {"maxRetryCount": 3}
     launcher = minio_launcher(
-        tmp_path / "b", two_tasks(retry=bare, producer_todo={"exit": 1}))
+        tmp_path / "b", two_tasks(retry=bare, producer_todo={"exit": 1})
+    )
     with pytest.raises(TaskFailed, match="Max duration limit exceeded"):
         launcher.run_task("producer")
     assert len(launcher.attempts["producer"]) == 1
@@ -472,14 +601,21 @@ def test_resolver_executors_are_refused_before_anything_runs(tmp_path):
     spec = two_tasks()
     spec["components"]["latest_model_resolver"] = {
         "executorLabel": "latest_model_resolver_executor",
-        "outputDefinitions": {"artifacts": {"model": {
-            "artifactType": {"instanceSchema": MODEL}}}}}
+        "outputDefinitions": {
+            "artifacts": {"model": {"artifactType": {"instanceSchema": MODEL}}}
+        },
+    }
     spec["deploymentSpec"]["executors"]["latest_model_resolver_executor"] = {
-        "resolver": {"outputArtifactQueries": {"model": {
-            "filter": 'schema_title="tfx.Model" AND state=LIVE'}}}}
+        "resolver": {
+            "outputArtifactQueries": {
+                "model": {"filter": 'schema_title="tfx.Model" AND state=LIVE'}
+            }
+        }
+    }
     spec["root"]["dag"]["tasks"]["latest_model_resolver"] = {
         "componentRef": {"name": "latest_model_resolver"},
-        "taskInfo": {"name": "latest_model_resolver"}}
+        "taskInfo": {"name": "latest_model_resolver"},
+    }
     launcher = minio_launcher(tmp_path, spec)  # reading it is fine
     with pytest.raises(KfpRefused, match=r"visitor\.go:125-134"):
         launcher.run_all()
@@ -489,23 +625,39 @@ def test_resolver_executors_are_refused_before_anything_runs(tmp_path):
 
 
 def test_output_parameters_reach_downstream_typed(tmp_path):
-    spec = make_spec([
-        {"name": "counter", "output_params": {"count": "NUMBER_INTEGER",
-                                              "label": "STRING"},
-         "todo": {"parameter_files": {"count": "7"},
-                  "parameters": {"label": "y"}}},
-        {"name": "user", "params": {
-            "count": ("NUMBER_INTEGER", ("task", "counter", "count")),
-            "label": ("STRING", ("task", "counter", "label"))}},
-    ])
+    spec = make_spec(
+        [
+            {
+                "name": "counter",
+                "output_params": {
+                    "count": "NUMBER_INTEGER",
+                    "label": "STRING",
+                },
+                "todo": {
+                    "parameter_files": {"count": "7"},
+                    "parameters": {"label": "y"},
+                },
+            },
+            {
+                "name": "user",
+                "params": {
+                    "count": ("NUMBER_INTEGER", ("task", "counter", "count")),
+                    "label": ("STRING", ("task", "counter", "label")),
+                },
+            },
+        ]
+    )
     launcher = minio_launcher(tmp_path, spec)
     launcher.run_all()
     assert launcher.output_parameters["counter"] == {"count": 7, "label": "y"}
     outputs = launcher.executor_inputs["counter"]["outputs"]
     assert outputs["parameters"]["count"] == {
-        "outputFile": "/tmp/kfp/outputs/count"}
+        "outputFile": "/tmp/kfp/outputs/count"
+    }
     assert launcher.executor_inputs["user"]["inputs"]["parameterValues"] == {
-        "count": 7, "label": "y"}
+        "count": 7,
+        "label": "y",
+    }
 
 
 def test_a_local_pipeline_root_stages_nothing(tmp_path):
@@ -514,7 +666,7 @@ def test_a_local_pipeline_root_stages_nothing(tmp_path):
     launcher.run_all()
     [examples] = launcher.outputs["producer"]["examples"]
     assert examples["uri"].startswith(f"{root}/tiny-pipeline/r/producer/")
-    assert (root / examples["uri"][len(str(root)) + 1:] / "data.txt").exists()
+    assert (root / examples["uri"][len(str(root)) + 1 :] / "data.txt").exists()
     assert read_seen_local(launcher)["examples"] == ["data.txt"]
     assert examples["type"] == {"instanceSchema": ""}
     # LocalPathForURI knows no plain path: the driver's fallback, per pod.
@@ -528,11 +680,20 @@ def read_seen_local(launcher):
         return json.load(f)
 
 
-@pytest.mark.parametrize("value, text", [
-    (1, "1"), (1.0, "1"), (0.5, "0.5"), (1e16, "10000000000000000"),
-    (1e21, "1e+21"), (1e-7, "1e-7"), (1.5e-7, "1.5e-7"), (1e-6, "0.000001"),
-    (12345678.9, "12345678.9"),
-])
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (1, "1"),
+        (1.0, "1"),
+        (0.5, "0.5"),
+        (1e16, "10000000000000000"),
+        (1e21, "1e+21"),
+        (1e-7, "1e-7"),
+        (1.5e-7, "1.5e-7"),
+        (1e-6, "0.000001"),
+        (12345678.9, "12345678.9"),
+    ],
+)
 def test_numbers_are_written_as_go_protojson_writes_them(value, text):
     # The outputs of google.golang.org/protobuf 1.36's protojson.Marshal of
     # structpb.NewNumberValue(value).

@@ -75,7 +75,11 @@ def test_kfp_loads_it_as_a_component(compiled):
     component = kfp_components.load_component_from_file(path)
     assert component.name == "taxi-automl"
     assert set(component.component_spec.inputs) == {
-        "data_root", "max_trials", "time_limit_seconds", "epochs", "seed",
+        "data_root",
+        "max_trials",
+        "time_limit_seconds",
+        "epochs",
+        "seed",
         "warm_start",
     }
     assert "kubernetes" in component.platform_spec.platforms
@@ -87,26 +91,39 @@ def test_images_accelerator_and_limits(compiled):
     assert tuner["container"]["image"] == SETTINGS.gpu_image
     resources = tuner["container"]["resources"]
     assert resources["accelerator"] == {
-        "type": "nvidia.com/gpu", "count": "2",
-        "resourceType": "nvidia.com/gpu", "resourceCount": "2",
+        "type": "nvidia.com/gpu",
+        "count": "2",
+        "resourceType": "nvidia.com/gpu",
+        "resourceCount": "2",
     }
     assert resources["cpuLimit"] == 8.0
     assert resources["resourceCpuLimit"] == "8"
     assert resources["memoryLimit"] == 32.0
     assert resources["resourceMemoryLimit"] == "32Gi"
     assert tuner["container"]["args"][:2] == [
-        "--executor_class_path", "components.autokeras_tuner.executor.Executor",
+        "--executor_class_path",
+        "components.autokeras_tuner.executor.Executor",
     ]
-    for component_id in ("CsvExampleGen", "Transform", "Trainer", "Pusher",
-                         "RunHistoryLookup", "RunHistoryRecorder"):
+    for component_id in (
+        "CsvExampleGen",
+        "Transform",
+        "Trainer",
+        "Pusher",
+        "RunHistoryLookup",
+        "RunHistoryRecorder",
+    ):
         _, other = executor(spec, component_id)
         assert other["container"]["image"] == SETTINGS.cpu_image
         # Requests equal to limits, in the old and the new fields.
         assert other["container"]["resources"] == {
-            "cpuLimit": 2.0, "cpuRequest": 2.0,
-            "memoryLimit": 8.0, "memoryRequest": 8.0,
-            "resourceCpuLimit": "2", "resourceCpuRequest": "2",
-            "resourceMemoryLimit": "8Gi", "resourceMemoryRequest": "8Gi",
+            "cpuLimit": 2.0,
+            "cpuRequest": 2.0,
+            "memoryLimit": 8.0,
+            "memoryRequest": 8.0,
+            "resourceCpuLimit": "2",
+            "resourceCpuRequest": "2",
+            "resourceMemoryLimit": "8Gi",
+            "resourceMemoryRequest": "8Gi",
         }
     assert resources["resourceCpuRequest"] == "8"
     assert resources["resourceMemoryRequest"] == "32Gi"
@@ -119,28 +136,45 @@ def test_every_task_runs_our_entrypoint_with_retries_and_no_cache(compiled):
     for label, executor_spec in executors.items():
         container = executor_spec["container"]
         assert container["command"] == [
-            "python", "-m", "components.kfp_entrypoint"], label
+            "python",
+            "-m",
+            "components.kfp_entrypoint",
+        ], label
         # The declared input types travel with every task: the entrypoint
         # fills the driver's empty ones from them.
         assert "--json_serialized_inputs_spec_args" in container["args"]
     for task_id, task in spec["root"]["dag"]["tasks"].items():
         assert task["cachingOptions"] == {"enableCache": False}, task_id
         assert task["retryPolicy"] == (
-            {"maxRetryCount": 5, "backoffDuration": "120s",
-             "backoffFactor": 2.0, "backoffMaxDuration": "259200s"}
-            if task_id == "AutoKerasTuner" else
-            {"maxRetryCount": 2, "backoffDuration": "60s",
-             "backoffFactor": 2.0, "backoffMaxDuration": "259200s"}
+            {
+                "maxRetryCount": 5,
+                "backoffDuration": "120s",
+                "backoffFactor": 2.0,
+                "backoffMaxDuration": "259200s",
+            }
+            if task_id == "AutoKerasTuner"
+            else {
+                "maxRetryCount": 2,
+                "backoffDuration": "60s",
+                "backoffFactor": 2.0,
+                "backoffMaxDuration": "259200s",
+            }
         ), task_id
 
 
 def test_beam_workers_follow_the_pods_cpu_limit(tmp_path):
     settings = kubeflow_runner.ClusterSettings(task_cpu_limit=3.5)
-    spec = next(yaml.safe_load_all(open(
-        compile_to(tmp_path / "p.yaml", settings=settings)
-    )))
-    for component_id in ("CsvExampleGen", "StatisticsGen", "Transform",
-                         "Evaluator"):
+    spec = next(
+        yaml.safe_load_all(
+            open(compile_to(tmp_path / "p.yaml", settings=settings))
+        )
+    )
+    for component_id in (
+        "CsvExampleGen",
+        "StatisticsGen",
+        "Transform",
+        "Evaluator",
+    ):
         _, beam = executor(spec, component_id)
         args = beam["container"]["args"]
         assert "--direct_num_workers=3" in args, component_id
@@ -150,12 +184,15 @@ def test_beam_workers_follow_the_pods_cpu_limit(tmp_path):
 def test_user_code_by_import_path_not_module_file(compiled):
     path, (spec, _) = compiled
     tasks = spec["root"]["dag"]["tasks"]
+
     def parameter(task, name):
         return tasks[task]["inputs"]["parameters"][name]["runtimeValue"][
-            "constant"]
+            "constant"
+        ]
 
     assert parameter("Transform", "preprocessing_fn") == (
-        "components.transform.preprocessing.preprocessing_fn")
+        "components.transform.preprocessing.preprocessing_fn"
+    )
     assert parameter("Trainer", "run_fn") == "components.trainer.train.run_fn"
     text = open(path).read()
     # A module file would be packaged into a wheel on the pipeline root.
@@ -174,8 +211,11 @@ def test_node_selector_and_tolerations_target_the_tuner(compiled):
             "labels": {"cloud.google.com/gke-accelerator": "nvidia-l4"}
         },
         "tolerations": [
-            {"key": "nvidia.com/gpu", "operator": "Exists",
-             "effect": "NoSchedule"}
+            {
+                "key": "nvidia.com/gpu",
+                "operator": "Exists",
+                "effect": "NoSchedule",
+            }
         ],
     }
 
@@ -194,11 +234,17 @@ def test_run_time_parameters_and_beam_args(compiled):
     assert example_gen_inputs["input_base"] == {
         "componentInputParameter": "data_root"
     }
-    for component_id in ("CsvExampleGen", "StatisticsGen", "Transform",
-                         "Evaluator"):
+    for component_id in (
+        "CsvExampleGen",
+        "StatisticsGen",
+        "Transform",
+        "Evaluator",
+    ):
         _, beam = executor(spec, component_id)
-        assert "--direct_running_mode=multi_processing" in beam[
-            "container"]["args"]
+        assert (
+            "--direct_running_mode=multi_processing"
+            in beam["container"]["args"]
+        )
 
 
 def test_trainer_on_gpu_and_cpu_only(tmp_path):
@@ -208,8 +254,10 @@ def test_trainer_on_gpu_and_cpu_only(tmp_path):
     _, trainer = executor(spec, "Trainer")
     assert trainer["container"]["image"] == settings.gpu_image
     assert trainer["container"]["resources"]["accelerator"]["count"] == "1"
-    assert len(platform["platforms"]["kubernetes"]["deploymentSpec"][
-        "executors"]) == 2
+    assert (
+        len(platform["platforms"]["kubernetes"]["deploymentSpec"]["executors"])
+        == 2
+    )
 
     cpu_only = kubeflow_runner.ClusterSettings(gpu_count=0)
     path = compile_to(tmp_path / "cpu.yaml", cpu_only)
@@ -240,8 +288,7 @@ def test_bad_settings_and_output_name(tmp_path):
 
 
 def _history_parameters(spec, task_id):
-    parameters = spec["root"]["dag"]["tasks"][task_id]["inputs"][
-        "parameters"]
+    parameters = spec["root"]["dag"]["tasks"][task_id]["inputs"]["parameters"]
     return {
         name: parameters[name]["runtimeValue"]["constant"]
         for name in ("history_dir", "scope")
@@ -265,8 +312,10 @@ def test_retraining_inputs_come_from_the_run_history(compiled):
         "outputArtifactKey": "baseline_model",
     }
     recorder = tasks["RunHistoryRecorder"]["inputs"]["artifacts"]
-    assert recorder["pushed_model"]["taskOutputArtifact"][
-        "producerTask"] == "Pusher"
+    assert (
+        recorder["pushed_model"]["taskOutputArtifact"]["producerTask"]
+        == "Pusher"
+    )
     expected = {
         "history_dir": "gs://bucket/serving-history",
         "scope": "taxi-automl/payment_type/classification",
@@ -304,8 +353,9 @@ def test_seed_epochs_and_warm_start_are_run_time_parameters(tmp_path):
     )
     spec = next(yaml.safe_load_all(open(path)))
     parameters = spec["root"]["inputDefinitions"]["parameters"]
-    tuner_inputs = spec["root"]["dag"]["tasks"]["AutoKerasTuner"][
-        "inputs"]["parameters"]
+    tuner_inputs = spec["root"]["dag"]["tasks"]["AutoKerasTuner"]["inputs"][
+        "parameters"
+    ]
     for name, default in (("epochs", 3), ("seed", 7), ("warm_start", 0)):
         assert parameters[name]["parameterType"] == "NUMBER_INTEGER"
         assert parameters[name]["defaultValue"] == default
@@ -313,8 +363,12 @@ def test_seed_epochs_and_warm_start_are_run_time_parameters(tmp_path):
         assert tuner_inputs[name] == {"componentInputParameter": name}
     # The warm start is wired whatever the default: a run switches it on
     # or off.
-    assert "warmup" in spec["root"]["dag"]["tasks"]["AutoKerasTuner"][
-        "inputs"]["artifacts"]
+    assert (
+        "warmup"
+        in spec["root"]["dag"]["tasks"]["AutoKerasTuner"]["inputs"][
+            "artifacts"
+        ]
+    )
 
 
 def test_kept_checkpoints_reach_the_tuner_and_transform_keeps_no_cache(
@@ -324,14 +378,17 @@ def test_kept_checkpoints_reach_the_tuner_and_transform_keeps_no_cache(
     spec = next(yaml.safe_load_all(open(path)))
     tasks = spec["root"]["dag"]["tasks"]
     tuner_inputs = tasks["AutoKerasTuner"]["inputs"]["parameters"]
-    assert tuner_inputs["keep_best_checkpoints"]["runtimeValue"][
-        "constant"] == 3
+    assert (
+        tuner_inputs["keep_best_checkpoints"]["runtimeValue"]["constant"] == 3
+    )
     # No analyzer cache (TFX turns it off by leaving out its output): no
     # cache artifact is written.
     transform = tasks["Transform"]
     component = spec["components"][transform["componentRef"]["name"]]
-    assert "updated_analyzer_cache" not in component["outputDefinitions"][
-        "artifacts"]
+    assert (
+        "updated_analyzer_cache"
+        not in component["outputDefinitions"]["artifacts"]
+    )
     assert "transform_graph" in component["outputDefinitions"]["artifacts"]
 
 
@@ -344,7 +401,8 @@ def test_the_trainer_trains_the_epochs_the_run_set(compiled):
     _, (spec, _) = compiled
     custom_config = json.loads(
         spec["root"]["dag"]["tasks"]["Trainer"]["inputs"]["parameters"][
-            "custom_config"]["runtimeValue"]["constant"]
+            "custom_config"
+        ]["runtimeValue"]["constant"]
     )
     assert custom_config["epochs_follow_search"] is True
     searched = {"run_parameters": {"epochs": 20, "seed": 3}}
@@ -361,7 +419,10 @@ def test_the_tuner_is_built_with_its_run_time_parameters():
         data_root="gs://bucket/data",
         transform_config=feature_kinds.TransformConfig(label="payment_type"),
         serving_model_dir="gs://bucket/serving",
-        max_trials=4, time_limit_seconds=60, tuner_epochs=3, seed=7,
+        max_trials=4,
+        time_limit_seconds=60,
+        tuner_epochs=3,
+        seed=7,
         warm_start=False,
     )
     components = {c.id: c for c in pipeline.components}
@@ -376,11 +437,12 @@ def test_the_tuner_is_built_with_its_run_time_parameters():
         parameter = properties[key]
         assert isinstance(parameter, tfx.dsl.experimental.RuntimeParameter)
         assert (parameter.name, parameter.ptype, parameter.default) == (
-            name, int, default
+            name,
+            int,
+            default,
         )
     trainer_config = json.loads(
-        components[kubeflow_runner.TRAINER_ID].exec_properties[
-            "custom_config"]
+        components[kubeflow_runner.TRAINER_ID].exec_properties["custom_config"]
     )
     assert trainer_config["seed"] == 7
     with pytest.raises(ValueError, match="max_trials must be at least 1"):

@@ -68,7 +68,9 @@ def runs(tmp_path_factory):
 
     def run(run_id, data, run_spec=spec, **kwargs):
         launcher = kfp_launcher.Launcher(
-            run_spec, pipeline_root=ROOT, run_id=run_id,
+            run_spec,
+            pipeline_root=ROOT,
+            run_id=run_id,
             object_store_dir=str(store),
             staging_root=str(root / "pods" / run_id),
             # Run-time parameters, as `autokeras-tfx kfp run` sets them.
@@ -84,10 +86,15 @@ def runs(tmp_path_factory):
     # the first after one finished trial, the retry after two.
     few_retries = copy.deepcopy(spec)
     few_retries["root"]["dag"]["tasks"]["AutoKerasTuner"]["retryPolicy"][
-        "maxRetryCount"] = 1
+        "maxRetryCount"
+    ] = 1
     killed_at = {}
-    first, failed = run("run-1", first_data, run_spec=few_retries,
-                        on_start=_kill_tuner_after_trials(history, killed_at))
+    first, failed = run(
+        "run-1",
+        first_data,
+        run_spec=few_retries,
+        on_start=_kill_tuner_after_trials(history, killed_at),
+    )
     assert failed is not None and failed.task == "AutoKerasTuner", failed
     again, failed = run("run-1b", first_data)
     assert failed is None, failed
@@ -99,9 +106,18 @@ def runs(tmp_path_factory):
 def _saved_trials(history):
     """{trial id: status} in the run history's durable search copy."""
     trials = {}
-    for path in glob.glob(os.path.join(
-            history, "*", "searches", "*", "search", "trials", "trial_*",
-            "trial.json")):
+    for path in glob.glob(
+        os.path.join(
+            history,
+            "*",
+            "searches",
+            "*",
+            "search",
+            "trials",
+            "trial_*",
+            "trial.json",
+        )
+    ):
         try:
             with open(path) as f:
                 trial = json.load(f)
@@ -112,9 +128,12 @@ def _saved_trials(history):
 
 
 def _saved_seconds(history):
-    [path] = glob.glob(os.path.join(
-        history, "*", "searches", "*", "search", "**", "oracle.json"),
-        recursive=True)
+    [path] = glob.glob(
+        os.path.join(
+            history, "*", "searches", "*", "search", "**", "oracle.json"
+        ),
+        recursive=True,
+    )
     with open(path) as f:
         return json.load(f)["trial_seconds"]
 
@@ -130,12 +149,16 @@ def _kill_tuner_after_trials(history, killed_at):
         def watch():
             deadline = time.monotonic() + 600
             while process.poll() is None and time.monotonic() < deadline:
-                done = [t for t, status in _saved_trials(history).items()
-                        if status == "COMPLETED"]
+                done = [
+                    t
+                    for t, status in _saved_trials(history).items()
+                    if status == "COMPLETED"
+                ]
                 if len(done) >= attempt + 1:
                     killed_at[attempt] = {
-                        t: seconds for t, seconds in
-                        _saved_seconds(history).items() if t in done
+                        t: seconds
+                        for t, seconds in _saved_seconds(history).items()
+                        if t in done
                     }
                     os.killpg(process.pid, signal.SIGKILL)
                     return
@@ -149,7 +172,7 @@ def _kill_tuner_after_trials(history, killed_at):
 def stored(store, uri):
     """The object-store file behind a minio:// URI."""
     assert uri.startswith("minio://"), uri
-    return os.path.join(str(store), uri[len("minio://"):])
+    return os.path.join(str(store), uri[len("minio://") :])
 
 
 def only(launcher, task, key):
@@ -160,9 +183,18 @@ def only(launcher, task, key):
 def test_every_task_ran_our_entrypoint_on_the_drivers_inputs(runs):
     _, _, _, first, _ = runs
     assert set(first.commands) == {
-        "CsvExampleGen", "StatisticsGen", "SchemaGen", "ExampleValidator",
-        "FeatureKindsGen", "RunHistoryLookup", "Transform", "AutoKerasTuner",
-        "Trainer", "Evaluator", "Pusher", "RunHistoryRecorder",
+        "CsvExampleGen",
+        "StatisticsGen",
+        "SchemaGen",
+        "ExampleValidator",
+        "FeatureKindsGen",
+        "RunHistoryLookup",
+        "Transform",
+        "AutoKerasTuner",
+        "Trainer",
+        "Evaluator",
+        "Pusher",
+        "RunHistoryRecorder",
     }
     for task, argv in first.commands.items():
         assert argv[1:3] == ["-m", "components.kfp_entrypoint"], task
@@ -180,8 +212,11 @@ def test_outputs_live_in_the_object_store_under_each_run(runs):
     for launcher, run_id in ((first, "run-1b"), (second, "run-2")):
         model = only(launcher, "Trainer", "model")["uri"]
         assert model.startswith(f"{ROOT}/taxi-automl/{run_id}/Trainer/")
-        assert os.path.isfile(os.path.join(
-            stored(store, model), "Format-Serving", "saved_model.pb"))
+        assert os.path.isfile(
+            os.path.join(
+                stored(store, model), "Format-Serving", "saved_model.pb"
+            )
+        )
 
 
 def test_a_lost_tuner_pod_and_a_new_run_continue_the_search(runs):
@@ -192,8 +227,9 @@ def test_a_lost_tuner_pod_and_a_new_run_continue_the_search(runs):
     # The retry took up the first pod's search (its local folder was
     # gone: a fresh pod): it had more finished trials to lose.
     assert len(killed_at[1]) > len(killed_at[0])
-    results = stored(store, only(again, "AutoKerasTuner", "tuner_results")[
-        "uri"])
+    results = stored(
+        store, only(again, "AutoKerasTuner", "tuner_results")["uri"]
+    )
     with open(os.path.join(results, "search_results.json")) as f:
         trials = json.load(f)["trials"]
     # The run-time budget (compiled default 10), all finished.
@@ -214,21 +250,27 @@ def test_the_first_run_pushed_and_recorded_its_model(runs):
     assert blessing["metadata"]["blessed"] == 1
     assert "baseline_model" not in blessing["metadata"]
     assert only(first, "Pusher", "pushed_model")["metadata"]["pushed"] == 1
-    assert only(first, "RunHistoryLookup", "baseline_model")["metadata"][
-        "found_in_history"] == 0
+    assert (
+        only(first, "RunHistoryLookup", "baseline_model")["metadata"][
+            "found_in_history"
+        ]
+        == 0
+    )
 
 
 def test_the_second_run_warm_starts_and_is_judged_against_the_first(runs):
     root, store, _, first, second = runs
     lookup = only(second, "RunHistoryLookup", "tuner_results")
     assert lookup["metadata"]["found_in_history"] == 1
-    results = stored(store, only(second, "AutoKerasTuner", "tuner_results")[
-        "uri"])
+    results = stored(
+        store, only(second, "AutoKerasTuner", "tuner_results")["uri"]
+    )
     with open(os.path.join(results, "search_results.json")) as f:
         trials = json.load(f)["trials"]
     assert trials[0]["origin"].startswith("warm start 1/")
-    first_results = stored(store, only(
-        first, "AutoKerasTuner", "tuner_results")["uri"])
+    first_results = stored(
+        store, only(first, "AutoKerasTuner", "tuner_results")["uri"]
+    )
     with open(os.path.join(first_results, "search_results.json")) as f:
         first_best = min(
             (t for t in json.load(f)["trials"] if t["status"] == "COMPLETED"),
@@ -243,13 +285,24 @@ def test_the_second_run_warm_starts_and_is_judged_against_the_first(runs):
     # The Evaluator names both models by their remote URIs, not by the
     # pod's staging paths (components/kfp_entrypoint.py).
     assert blessing["metadata"]["baseline_model"] == baseline["uri"]
-    assert blessing["metadata"]["current_model"] == only(
-        second, "Trainer", "model")["uri"]
+    assert (
+        blessing["metadata"]["current_model"]
+        == only(second, "Trainer", "model")["uri"]
+    )
     pushed_first = only(first, "Pusher", "pushed_model")["metadata"][
-        "pushed_destination"]
-    with open(os.path.join(pushed_first, "saved_model.pb"), "rb") as a, \
-            open(os.path.join(stored(store, baseline["uri"]),
-                              "Format-Serving", "saved_model.pb"), "rb") as b:
+        "pushed_destination"
+    ]
+    with (
+        open(os.path.join(pushed_first, "saved_model.pb"), "rb") as a,
+        open(
+            os.path.join(
+                stored(store, baseline["uri"]),
+                "Format-Serving",
+                "saved_model.pb",
+            ),
+            "rb",
+        ) as b,
+    ):
         assert a.read() == b.read()
 
 
@@ -259,7 +312,8 @@ def test_the_report_files_are_at_their_uris(runs):
     _, store, _, first, _ = runs
     html = stored(store, only(first, "AutoKerasTuner", "report_html")["uri"])
     markdown = stored(
-        store, only(first, "AutoKerasTuner", "report_markdown")["uri"])
+        store, only(first, "AutoKerasTuner", "report_markdown")["uri"]
+    )
     with open(html, encoding="utf-8") as f:
         assert f.read().startswith("<!DOCTYPE html>")
     with open(markdown, encoding="utf-8") as f:

@@ -47,8 +47,15 @@ def test_pushed_model_predicts_on_raw_examples(finished_run):
     model = tf.saved_model.load(summary["pushed_model"])
     serve = model.signatures["serving_default"]
     raw_files = glob.glob(
-        str(output / "pipeline_root" / "CsvExampleGen" / "examples" / "*"
-            / "Split-eval" / "*")
+        str(
+            output
+            / "pipeline_root"
+            / "CsvExampleGen"
+            / "examples"
+            / "*"
+            / "Split-eval"
+            / "*"
+        )
     )
     records = list(
         tf.data.TFRecordDataset(raw_files, compression_type="GZIP").take(8)
@@ -59,7 +66,12 @@ def test_pushed_model_predicts_on_raw_examples(finished_run):
     assert all(abs(t - 1.0) < 1e-4 for t in totals)
     classes = {c.decode() for c in result["classes"].numpy()}
     assert classes <= {
-        "Cash", "Credit Card", "No Charge", "Unknown", "Dispute", "Pcard",
+        "Cash",
+        "Credit Card",
+        "No Charge",
+        "Unknown",
+        "Dispute",
+        "Pcard",
         "Prcard",
     }
 
@@ -108,12 +120,24 @@ def test_mlmd_holds_lineage_from_examples_to_pushed_model(finished_run):
     pushed = run_summary.latest_artifact(store, "PushedModel")
     artifact_types, components = _upstream_types(store, pushed.id)
     assert {
-        "Examples", "ExampleStatistics", "Schema", "TransformGraph",
-        "HyperParameters", "Model", "ModelBlessing", "PushedModel",
+        "Examples",
+        "ExampleStatistics",
+        "Schema",
+        "TransformGraph",
+        "HyperParameters",
+        "Model",
+        "ModelBlessing",
+        "PushedModel",
     } <= artifact_types
     component_names = " ".join(sorted(components))
     # ExampleGen is TFX's FileBasedExampleGen with our CSV executor.
-    for name in ("FileBasedExampleGen", "FeatureKindsGen", "Transform",
-                 "AutoKerasTuner", "Trainer",
-                 "Evaluator", "Pusher"):
+    for name in (
+        "FileBasedExampleGen",
+        "FeatureKindsGen",
+        "Transform",
+        "AutoKerasTuner",
+        "Trainer",
+        "Evaluator",
+        "Pusher",
+    ):
         assert name in component_names, (name, component_names)

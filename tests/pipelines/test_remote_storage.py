@@ -24,11 +24,12 @@ gfile = tf.io.gfile
 
 def _upload(local, remote):
     for directory, _, files in os.walk(local):
-        target = remote + directory[len(local):]
+        target = remote + directory[len(local) :]
         gfile.makedirs(target)
         for name in files:
             gfile.copy(
-                os.path.join(directory, name), f"{target}/{name}",
+                os.path.join(directory, name),
+                f"{target}/{name}",
                 overwrite=True,
             )
 
@@ -95,8 +96,12 @@ def test_tuner_executor_writes_every_output_on_the_remote_filesystem(
     assert page.startswith("<!DOCTYPE html>") and "<svg" in page
     # No v1 KFP UI metadata, no temporary file left behind.
     assert sorted(n.rstrip("/") for n in gfile.listdir(results_uri)) == [
-        "logs", "report.html", "report.md", "search",
-        "search_results.json", "tuner_results.json",
+        "logs",
+        "report.html",
+        "report.md",
+        "search",
+        "search_results.json",
+        "tuner_results.json",
     ]
     _no_local_ram_directory()
 
@@ -158,9 +163,10 @@ def _relative_checkpoints(best, output):
     for recipe in recipes:
         if recipe.get("checkpoint"):
             assert recipe["checkpoint"].startswith(str(output) + "/"), (
-                recipe["checkpoint"], output
+                recipe["checkpoint"],
+                output,
             )
-            recipe["checkpoint"] = recipe["checkpoint"][len(str(output)):]
+            recipe["checkpoint"] = recipe["checkpoint"][len(str(output)) :]
     return best
 
 
@@ -171,15 +177,18 @@ def test_warm_start_reads_earlier_results_on_the_remote_filesystem(
     best_uri, previous_results = tuner_harness.outputs(straight_output)
     results = tuner_harness.run(
         _remote_request(
-            remote_inputs, f"{RAM}/warm", warmup_uri=previous_results,
+            remote_inputs,
+            f"{RAM}/warm",
+            warmup_uri=previous_results,
             max_trials=1,
         )
     )
     [first] = results["trials"]
     assert first["origin"].startswith("warm start 1/")
-    assert first["hyperparameters"] == _read_json(
-        f"{best_uri}/best_hyperparameters.txt"
-    )["values"]
+    assert (
+        first["hyperparameters"]
+        == _read_json(f"{best_uri}/best_hyperparameters.txt")["values"]
+    )
 
 
 def _artifact(cls, uri, **properties):
@@ -208,7 +217,8 @@ def trained(remote_inputs, straight):
     model_uri = f"{RAM}/trainer/model"
     input_dict = {
         keys.EXAMPLES_KEY: _artifact(
-            standard_artifacts.Examples, examples,
+            standard_artifacts.Examples,
+            examples,
             split_names='["train", "eval"]',
         ),
         keys.TRANSFORM_GRAPH_KEY: _artifact(
@@ -253,7 +263,8 @@ def trained(remote_inputs, straight):
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(
-            tfxio_utils, "get_tf_dataset_factory_from_artifact",
+            tfxio_utils,
+            "get_tf_dataset_factory_from_artifact",
             recording_factory,
         )
         patch.setattr(data, "_parsed_batches", direct_read)

@@ -28,9 +28,17 @@ def second_run(pipeline_run, tmp_path_factory):
     summary = cli.run(
         cli.build_parser().parse_args(
             [
-                "run", "--data", data, "--label", "payment_type",
-                "--max-trials", "2", "--epochs", "8",
-                "--output", str(output),
+                "run",
+                "--data",
+                data,
+                "--label",
+                "payment_type",
+                "--max-trials",
+                "2",
+                "--epochs",
+                "8",
+                "--output",
+                str(output),
             ]
         )
     )

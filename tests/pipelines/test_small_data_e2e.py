@@ -17,18 +17,35 @@ def test_a_tiny_table_is_not_blessed_and_the_summary_says_why(tmp_path):
     lines = ["size,colour,label"]
     for i in range(30):
         big = i % 2
-        lines.append(f"{i + 10 * big},{'red' if big else 'blue'},"
-                     f"{'big' if big else 'small'}")
+        lines.append(
+            f"{i + 10 * big},{'red' if big else 'blue'},"
+            f"{'big' if big else 'small'}"
+        )
     with gzip.open(data / "tiny.csv.gz", "wt") as f:
         f.write("\n".join(lines) + "\n")
-    summary = cli.run(cli.build_parser().parse_args([
-        "run", "--data", str(data), "--label", "label", "--max-trials", "1",
-        "--epochs", "2", "--output", str(tmp_path / "out"),
-    ]))
+    summary = cli.run(
+        cli.build_parser().parse_args(
+            [
+                "run",
+                "--data",
+                str(data),
+                "--label",
+                "label",
+                "--max-trials",
+                "1",
+                "--epochs",
+                "2",
+                "--output",
+                str(tmp_path / "out"),
+            ]
+        )
+    )
     rows = summary["metrics"]["example_count"]
     assert 0 < rows < 30
     assert summary["blessed"] is False and summary["pushed"] is False
-    [reason] = [r for r in summary["blessing_failures"] if r.startswith("only")]
+    [reason] = [
+        r for r in summary["blessing_failures"] if r.startswith("only")
+    ]
     assert f"only {rows:.0f} evaluation rows" in reason
     assert "--min-eval-rows" in reason
     from pipelines import run_summary

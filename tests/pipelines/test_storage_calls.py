@@ -17,35 +17,68 @@ PACKAGES = ("components", "search_space")
 # Calls that only work on a local filesystem.
 LOCAL_ONLY = {
     "open",
-    "glob.glob", "glob.iglob", "local_glob.glob",
-    "os.path.exists", "os.path.isfile", "os.path.isdir", "os.path.getsize",
-    "os.path.lexists", "os.makedirs", "os.mkdir", "os.listdir", "os.scandir",
-    "os.walk", "os.remove", "os.unlink", "os.replace", "os.rename",
-    "os.fdopen", "os.stat", "shutil.rmtree", "shutil.copy", "shutil.copyfile",
-    "shutil.copytree", "shutil.move", "tempfile.mkstemp",
+    "glob.glob",
+    "glob.iglob",
+    "local_glob.glob",
+    "os.path.exists",
+    "os.path.isfile",
+    "os.path.isdir",
+    "os.path.getsize",
+    "os.path.lexists",
+    "os.makedirs",
+    "os.mkdir",
+    "os.listdir",
+    "os.scandir",
+    "os.walk",
+    "os.remove",
+    "os.unlink",
+    "os.replace",
+    "os.rename",
+    "os.fdopen",
+    "os.stat",
+    "shutil.rmtree",
+    "shutil.copy",
+    "shutil.copyfile",
+    "shutil.copytree",
+    "shutil.move",
+    "tempfile.mkstemp",
 }
 
 ALLOWED = {
-    ("search_space/storage.py", "*"):
-        "the shim itself: the local fallback when TensorFlow is absent "
-        "(a URL then raises)",
-    ("pipelines/preflight/input_files.py", "*"):
-        "the local branch of the CLI's input checks (stdlib only, fast); a "
-        "URL data root goes through fileio there",
-    ("pipelines/preflight/run_checks.py", "*"):
-        "the CLI's --output directory: local by design (it holds the "
-        "pipeline's SQLite ML Metadata)",
-    ("components/autokeras_tuner/search_worker.py", "<module>"):
-        "a parallel worker reads its request from a local temporary file",
-    ("components/autokeras_tuner/parallel.py", "*"):
-        "worker request and log files in a local temporary directory of "
-        "this node; the search state itself goes through storage",
-    ("components/kfp_entrypoint.py", "*"):
-        "a Kubeflow pod's own local files: the launcher's staging folders "
-        "and the ExecutorOutput file are pod-local paths by design "
-        "(kubeflow/pipelines launcher_v2.go LocalPathForURI)",
-    ("search_space/blocks/applications.py", "_checked_weights"):
-        "a user's local pretrained-weights file for keras.applications",
+    (
+        "search_space/storage.py",
+        "*",
+    ): "the shim itself: the local fallback when TensorFlow is absent "
+    "(a URL then raises)",
+    (
+        "pipelines/preflight/input_files.py",
+        "*",
+    ): "the local branch of the CLI's input checks (stdlib only, fast); a "
+    "URL data root goes through fileio there",
+    (
+        "pipelines/preflight/run_checks.py",
+        "*",
+    ): "the CLI's --output directory: local by design (it holds the "
+    "pipeline's SQLite ML Metadata)",
+    (
+        "components/autokeras_tuner/search_worker.py",
+        "<module>",
+    ): "a parallel worker reads its request from a local temporary file",
+    (
+        "components/autokeras_tuner/parallel.py",
+        "*",
+    ): "worker request and log files in a local temporary directory of "
+    "this node; the search state itself goes through storage",
+    (
+        "components/kfp_entrypoint.py",
+        "*",
+    ): "a Kubeflow pod's own local files: the launcher's staging folders "
+    "and the ExecutorOutput file are pod-local paths by design "
+    "(kubeflow/pipelines launcher_v2.go LocalPathForURI)",
+    (
+        "search_space/blocks/applications.py",
+        "_checked_weights",
+    ): "a user's local pretrained-weights file for keras.applications",
 }
 
 
@@ -109,7 +142,9 @@ def test_the_check_sees_what_it_forbids(tmp_path):
         "    fileio.open(uri)\n"
     )
     assert [(f, n) for f, n, _ in local_only_calls(source)] == [
-        ("f", "open"), ("f", "glob.glob"), ("f", "os.path.exists"),
+        ("f", "open"),
+        ("f", "glob.glob"),
+        ("f", "os.path.exists"),
     ]
 
 
@@ -121,4 +156,7 @@ def test_every_allow_list_entry_is_still_needed():
         if function == "*":
             assert calls, relative
         else:
-            assert any(f == function for f, _, _ in calls), (relative, function)
+            assert any(f == function for f, _, _ in calls), (
+                relative,
+                function,
+            )

@@ -50,7 +50,11 @@ def search(features, label, tmp_path, callbacks=(), name="s", **kwargs):
     )
     x, y = make_inputs(features), make_labels(label)
     tuner.search(
-        x, y, validation_data=(x, y), epochs=1, verbose=0,
+        x,
+        y,
+        validation_data=(x, y),
+        epochs=1,
+        verbose=0,
         callbacks=list(callbacks),
     )
     return tuner
@@ -61,7 +65,9 @@ def test_out_of_memory_is_retried_once_with_half_the_batch(
 ):
     InjectOutOfMemory.remaining = 1
     tuner = search(
-        structured_features, class_label, tmp_path,
+        structured_features,
+        class_label,
+        tmp_path,
         callbacks=[InjectOutOfMemory()],
     )
     first = tuner.oracle.trials["0"]
@@ -70,7 +76,9 @@ def test_out_of_memory_is_retried_once_with_half_the_batch(
     searched = first.hyperparameters.values["training/batch_size"]
     assert info["retried_with_batch_size"] == searched // 2
     assert info["batch_size"] == searched // 2
-    assert info["message"].startswith(f"out of memory at batch size {searched}")
+    assert info["message"].startswith(
+        f"out of memory at batch size {searched}"
+    )
     # The search went on with the next trial as usual.
     assert tuner.oracle.trials["1"].status == "COMPLETED"
     assert tuner.trial_attempts() == {"0": 1, "1": 1}
@@ -81,8 +89,11 @@ def test_repeated_out_of_memory_fails_the_trial_and_the_search_continues(
 ):
     InjectOutOfMemory.remaining = 2  # the first try and its retry
     tuner = search(
-        structured_features, class_label, tmp_path,
-        callbacks=[InjectOutOfMemory()], max_trials=3,
+        structured_features,
+        class_label,
+        tmp_path,
+        callbacks=[InjectOutOfMemory()],
+        max_trials=3,
     )
     statuses = [tuner.oracle.trials[i].status for i in ("0", "1", "2")]
     assert statuses == ["FAILED", "COMPLETED", "COMPLETED"]
@@ -105,7 +116,11 @@ def test_consecutive_failures_stop_the_search_naming_the_last_one(
         tuner.oracle.max_consecutive_failed_trials = 2
         x, y = make_inputs(structured_features), make_labels(class_label)
         tuner.search(
-            x, y, validation_data=(x, y), epochs=1, verbose=0,
+            x,
+            y,
+            validation_data=(x, y),
+            epochs=1,
+            verbose=0,
             callbacks=[InjectOutOfMemory()],
         )
     assert "out of memory" in str(caught.value)
@@ -129,7 +144,11 @@ def test_a_diverging_trial_is_stopped_and_recorded(
     )
     x, y = make_inputs(structured_features), make_labels(class_label)
     tuner.search(
-        x, y, validation_data=(x, y), epochs=5, verbose=0,
+        x,
+        y,
+        validation_data=(x, y),
+        epochs=5,
+        verbose=0,
         callbacks=[DivergeAtSecondEpoch()],
     )
     assert tuner.oracle.trials["0"].status == "FAILED"
@@ -166,18 +185,22 @@ def test_disk_stays_flat_as_trials_accumulate(class_label, tmp_path):
     for trials in (2, 8):
         # The same search, continued from 2 to 8 trials.
         tuner = SearchTuner(
-            hypermodel, max_trials=trials, directory=str(tmp_path),
+            hypermodel,
+            max_trials=trials,
+            directory=str(tmp_path),
             project_name="flat",
         )
         tuner.search(x, y, validation_data=(x, y), epochs=1, verbose=0)
         sizes[trials] = _weights_bytes(tuner.project_dir)
     assert len(tuner.oracle.trials) == 8
-    print(f"weights on disk: {sizes[2]} B after 2 trials, {sizes[8]} B "
-          "after 8")
+    print(
+        f"weights on disk: {sizes[2]} B after 2 trials, {sizes[8]} B after 8"
+    )
     checkpoints = [
         os.path.join(root, f)
         for root, _, files in os.walk(tuner.project_dir)
-        for f in files if f.startswith("checkpoint")
+        for f in files
+        if f.startswith("checkpoint")
     ]
     best = tuner.oracle.get_best_trials(1)[0].trial_id
     assert len(checkpoints) == 1 and f"trial_{best}" in checkpoints[0]
@@ -188,12 +211,17 @@ def test_keep_all_checkpoints_when_asked(
     structured_features, class_label, tmp_path
 ):
     tuner = search(
-        structured_features, class_label, tmp_path, max_trials=3,
+        structured_features,
+        class_label,
+        tmp_path,
+        max_trials=3,
         keep_best_checkpoints=None,
     )
     checkpoints = [
-        f for _, _, files in os.walk(tuner.project_dir)
-        for f in files if f.startswith("checkpoint")
+        f
+        for _, _, files in os.walk(tuner.project_dir)
+        for f in files
+        if f.startswith("checkpoint")
     ]
     assert len(checkpoints) == 3
 

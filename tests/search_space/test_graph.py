@@ -33,7 +33,9 @@ class Residual(Block):
         hidden = keras.layers.Dense(
             hp.Choice("hidden", [4, 8]), name=self.layer_name("hidden")
         )(inputs[0])
-        hidden = keras.layers.Dense(width, name=self.layer_name("back"))(hidden)
+        hidden = keras.layers.Dense(width, name=self.layer_name("back"))(
+            hidden
+        )
         return keras.layers.Add(name=self.layer_name("add"))(
             [inputs[0], hidden]
         )

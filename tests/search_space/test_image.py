@@ -63,7 +63,9 @@ def test_image_classifier_space_and_presets():
     assert "image_block_1.spatial_reduction.global_avg" in names
     x = make_inputs([IMAGE], rows=4)
     assert model.predict(x, verbose=0).shape == (4, 1)
-    assert len(ImageClassifier([IMAGE], LABEL).predefined_configurations()) == 3
+    assert (
+        len(ImageClassifier([IMAGE], LABEL).predefined_configurations()) == 3
+    )
 
 
 def test_default_hypermodel_picks_the_image_task():

@@ -26,16 +26,25 @@ IMAGE = FeatureSpec("pixels", "image", shape=(8, 8, 1))
 LABEL = LabelSpec("digit", "classification", num_classes=3)
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("efficientnetb0_notop.h5", ("efficientnet", "b0")),
-    ("EfficientNetB3_notop.h5", ("efficientnet", "b3")),
-    ("resnet50v2_weights_tf_dim_ordering_tf_kernels_notop.h5",
-     ("resnet", "resnet50_v2")),
-    ("resnet101_weights_tf_dim_ordering_tf_kernels_notop.h5",
-     ("resnet", "resnet101")),
-    ("xception_weights_tf_dim_ordering_tf_kernels_notop.h5",
-     ("xception", "xception")),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("efficientnetb0_notop.h5", ("efficientnet", "b0")),
+        ("EfficientNetB3_notop.h5", ("efficientnet", "b3")),
+        (
+            "resnet50v2_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            ("resnet", "resnet50_v2"),
+        ),
+        (
+            "resnet101_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            ("resnet", "resnet101"),
+        ),
+        (
+            "xception_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            ("xception", "xception"),
+        ),
+    ],
+)
 def test_weights_file_names_say_their_backbone(name, expected):
     assert backbone_of_weights(f"/models/{name}") == expected
 
@@ -66,7 +75,9 @@ def test_weights_reach_the_image_block_and_add_a_preset(tmp_path):
     presets = hypermodel.predefined_configurations()
     assert presets[-1]["image_block_1/block_type"] == "resnet"
     assert [p["image_block_1/block_type"] for p in presets[:3]] == [
-        "conv", "conv", "residual"
+        "conv",
+        "conv",
+        "residual",
     ]
     with pytest.raises(ValueError, match="Only image features"):
         FeatureSpec("age", "numerical", weights=str(weights))
@@ -88,7 +99,9 @@ def test_efficientnet_gets_raw_pixels_and_rescales_once_itself():
     # No rescaling of ours before the backbone: Keras's EfficientNet
     # divides by 255 inside its own model.
     assert not [n for n in names if "rescale" in n or "unit_range" in n]
-    [backbone] = [layer for layer in model.layers if layer.name.endswith(".b0")]
+    [backbone] = [
+        layer for layer in model.layers if layer.name.endswith(".b0")
+    ]
     inner = [type(layer).__name__ for layer in backbone.layers[:4]]
     assert "Rescaling" in inner
     x = make_inputs([IMAGE], rows=2)
@@ -111,22 +124,28 @@ def test_residual_net_learns_a_bright_or_dark_image():
     y = rng.integers(0, 2, size=128)
     x[y == 1] += 150  # class 1 is brighter
     hypermodel = ImageClassifier(
-        [IMAGE], LabelSpec("digit", "classification", num_classes=2),
+        [IMAGE],
+        LabelSpec("digit", "classification", num_classes=2),
         presets=[{}],
     )
     hp = keras_tuner.HyperParameters()
-    hp.values.update({
-        "image_block_1/block_type": "residual",
-        "image_block_1/augment": False,
-        "image_block_1/residual_block/num_stages": 2,
-        "training/learning_rate": 1e-2,
-    })
+    hp.values.update(
+        {
+            "image_block_1/block_type": "residual",
+            "image_block_1/augment": False,
+            "image_block_1/residual_block/num_stages": 2,
+            "training/learning_rate": 1e-2,
+        }
+    )
     keras.utils.set_random_seed(0)
     model = hypermodel.build(hp)
-    assert any(".residual_block.add_1_0" in layer.name for layer in model.layers)
+    assert any(
+        ".residual_block.add_1_0" in layer.name for layer in model.layers
+    )
     model.fit({"pixels": x}, y, epochs=10, batch_size=16, verbose=0)
     accuracy = model.evaluate({"pixels": x}, y, verbose=0)[1]
     assert accuracy > 0.9
-    assert isinstance(ResidualBlock.from_config(
-        ResidualBlock(num_stages=1).get_config()
-    ), ResidualBlock)
+    assert isinstance(
+        ResidualBlock.from_config(ResidualBlock(num_stages=1).get_config()),
+        ResidualBlock,
+    )

@@ -56,9 +56,7 @@ def test_private_modules_have_the_names(module_name, name):
 def test_servicer_registration_exists():
     from keras_tuner.src import protos
 
-    assert hasattr(
-        protos.get_service_grpc(), "add_OracleServicer_to_server"
-    )
+    assert hasattr(protos.get_service_grpc(), "add_OracleServicer_to_server")
 
 
 def _parameters(function):

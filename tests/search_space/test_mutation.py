@@ -50,7 +50,12 @@ def test_selection_frequencies_follow_inverse_size():
     measured = np.array([picks[n] / draws for n in names])
     # The paper's softmax(logit(1/(n+1))) is proportional to 1/n: for
     # n = 1, 2, 4, 8 that is 0.533 / 0.267 / 0.133 / 0.067.
-    paper = {"x": 8 / 15, "layer": 4 / 15, "block": 2 / 15, WHOLE_MODEL: 1 / 15}
+    paper = {
+        "x": 8 / 15,
+        "layer": 4 / 15,
+        "block": 2 / 15,
+        WHOLE_MODEL: 1 / 15,
+    }
     np.testing.assert_allclose(expected, [paper[n] for n in names])
     hat = np.array([1 / (len(tree[n]) + 1) for n in names])
     logits = np.log(hat / (1 - hat))

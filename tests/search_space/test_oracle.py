@@ -83,7 +83,7 @@ def test_each_mutation_resamples_one_submodule_of_the_best(tmp_path):
         after = trials[index].hyperparameters.values
         origin = oracle.trial_origins[trials[index].trial_id]
         assert origin.startswith("mutated: "), origin
-        picked = origin[len("mutated: "):]
+        picked = origin[len("mutated: ") :]
         picked_names.add(picked)
         members = set(oracle.submodule_tree(best)[picked])
         changed = {
@@ -187,8 +187,10 @@ def test_a_failed_trial_is_never_a_parent(tmp_path):
         objective=OBJECTIVE, max_trials=3, initial_hps=[{"alpha/x": 9}]
     )
     tuner = FailingPresetTuner(
-        oracle=oracle, hypermodel=declare_space,
-        directory=str(tmp_path), project_name="failed",
+        oracle=oracle,
+        hypermodel=declare_space,
+        directory=str(tmp_path),
+        project_name="failed",
     )
     tuner.search(verbose=0)
     origins = [oracle.trial_origins[i] for i in sorted(oracle.trials, key=int)]
@@ -204,7 +206,8 @@ def test_unbuildable_configurations_are_redrawn_and_the_search_goes_on(
     tmp_path,
 ):
     oracle = HillClimbingOracle(
-        objective=OBJECTIVE, max_trials=8,
+        objective=OBJECTIVE,
+        max_trials=8,
         initial_hps=[{"alpha/x": 7}, {"alpha/x": 2}],
     )
 
@@ -216,8 +219,10 @@ def test_unbuildable_configurations_are_redrawn_and_the_search_goes_on(
 
     oracle.model_size_fn = model_size
     tuner = BlackBoxTuner(
-        oracle=oracle, hypermodel=declare_space,
-        directory=str(tmp_path), project_name="unbuildable",
+        oracle=oracle,
+        hypermodel=declare_space,
+        directory=str(tmp_path),
+        project_name="unbuildable",
     )
     tuner.search(verbose=0)
     values = trial_values(tuner)
@@ -232,7 +237,9 @@ def test_an_exhausted_space_never_repeats_a_rejected_configuration(tmp_path):
         hp.Choice("x", [1, 2, 3], default=1)
 
     oracle = HillClimbingOracle(
-        objective=OBJECTIVE, max_trials=5, max_model_size=2,
+        objective=OBJECTIVE,
+        max_trials=5,
+        max_model_size=2,
         misses_per_widening=2,
     )
     oracle.model_size_fn = lambda values: values["x"]
@@ -242,8 +249,10 @@ def test_an_exhausted_space_never_repeats_a_rejected_configuration(tmp_path):
             return {"score": float(trial.hyperparameters.values["x"])}
 
     tuner = Tuner(
-        oracle=oracle, hypermodel=tiny_space,
-        directory=str(tmp_path), project_name="exhausted",
+        oracle=oracle,
+        hypermodel=tiny_space,
+        directory=str(tmp_path),
+        project_name="exhausted",
     )
     tuner.search(verbose=0)
     tried = [v["x"] for v in trial_values(tuner)]

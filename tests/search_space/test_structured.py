@@ -133,18 +133,26 @@ def test_multi_task_loss_is_a_sum_in_comparable_units():
     kind = LabelSpec("kind", "classification", num_classes=3)
     weight = LabelSpec("weight", "regression", mean=180.0, std=25.0)
     unscaled = LabelSpec("pulse", "regression")
-    heads = [ClassificationHead(kind), RegressionHead(weight),
-             RegressionHead(unscaled)]
+    heads = [
+        ClassificationHead(kind),
+        RegressionHead(weight),
+        RegressionHead(unscaled),
+    ]
     assert multi_task_loss_weights(heads) == {
-        "kind": 1.0, "weight": 1.0 / 625.0, "pulse": 1.0
+        "kind": 1.0,
+        "weight": 1.0 / 625.0,
+        "pulse": 1.0,
     }
     hypermodel = AutoModel(
-        inputs=[Input(f) for f in features], outputs=heads[:2],
+        inputs=[Input(f) for f in features],
+        outputs=heads[:2],
     )
     model = hypermodel.build(keras_tuner.HyperParameters())
     x = make_inputs(features, rows=64)
-    y = {"kind": make_labels(kind, rows=64),
-         "weight": 180.0 + 25.0 * np.random.default_rng(0).normal(size=64)}
+    y = {
+        "kind": make_labels(kind, rows=64),
+        "weight": 180.0 + 25.0 * np.random.default_rng(0).normal(size=64),
+    }
     logs = model.evaluate(x, y, verbose=0, return_dict=True)
     # The reported total is the weighted sum of the per-output losses.
     expected = logs["kind_loss"] + logs["weight_loss"] / 625.0
@@ -158,7 +166,11 @@ def test_zero_layers_make_a_linear_model(structured_features, class_label):
     hp = keras_tuner.HyperParameters()
     hp.values["dense_block_1/num_layers"] = 0
     model = hypermodel.build(hp)
-    dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    dense = [
+        layer
+        for layer in model.layers
+        if isinstance(layer, keras.layers.Dense)
+    ]
     assert [layer.name for layer in dense] == [class_label.name]
     by_name = {p.name: p for p in hp.space}
     for name in ("use_batchnorm", "dropout", "units_0", "units_2"):
@@ -187,7 +199,10 @@ def test_fixed_zero_layers_register_no_units(structured_features, class_label):
     names = {p.name for p in hp.space}
     assert not {n for n in names if n.startswith("dense_block_1/units")}
     assert "dense_block_1/num_layers" not in names
-    assert sum(isinstance(layer, keras.layers.Dense) for layer in model.layers) == 1
+    assert (
+        sum(isinstance(layer, keras.layers.Dense) for layer in model.layers)
+        == 1
+    )
 
 
 def test_fixed_arguments_are_not_searched(structured_features, class_label):
@@ -260,15 +275,17 @@ def test_regression_head_rescales_to_the_label_units():
     rng = np.random.RandomState(0)
     x = {"a": rng.normal(size=(200, 1)).astype("float32")}
     y = (150 + 70 * x["a"][:, 0]).astype("float32")
-    label = LabelSpec("y", "regression", mean=float(y.mean()),
-                      std=float(y.std()))
+    label = LabelSpec(
+        "y", "regression", mean=float(y.mean()), std=float(y.std())
+    )
     hypermodel = default_hypermodel([FeatureSpec("a", "numerical")], [label])
     hp = keras_tuner.HyperParameters()
     model = hypermodel.build(hp)
     start = model.predict(x, verbose=0)
     assert abs(float(start.mean()) - y.mean()) < 0.5 * y.std()
-    history = hypermodel.fit(hp, model, x, y, epochs=30, verbose=0,
-                             validation_data=(x, y))
+    history = hypermodel.fit(
+        hp, model, x, y, epochs=30, verbose=0, validation_data=(x, y)
+    )
     assert history.history["val_loss"][-1] < 0.25 * y.var()
     assert model.layers[-1].name == "y"  # the output keeps the label's name
 

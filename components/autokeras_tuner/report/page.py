@@ -109,7 +109,11 @@ def _cards(view):
             report_data.score_text(best),
             highlight,
         ),
-        ("trials", f"{len(view.trials)} / {budget.get('max_trials', '?')}", ""),
+        (
+            "trials",
+            f"{len(view.trials)} / {budget.get('max_trials', '?')}",
+            "",
+        ),
         ("outcome", view.outcome() or "no trials", ""),
         (
             "time",
@@ -247,9 +251,7 @@ def render_html(results):
     view = report_data.Results(results)
     empty = '<p class="empty">No trials ran.</p>'
     best = view.best
-    best_title = (
-        f" — trial {_esc(report_data.number(best))}" if best else ""
-    )
+    best_title = f" — trial {_esc(report_data.number(best))}" if best else ""
     direction = "minimize" if view.minimize else "maximize"
     facts = [f"<code>{_esc(view.objective)}</code>"]
     if view.budget.get("epochs") is not None:
@@ -262,8 +264,7 @@ def render_html(results):
             '<meta name="viewport" content="width=device-width">',
             f"<title>{_TITLE}</title><style>{_CSS}</style></head>",
             f"<body><main><h1>{_TITLE}</h1>",
-            f'<p class="sub">Objective: {direction} '
-            f"{' · '.join(facts)}</p>",
+            f'<p class="sub">Objective: {direction} {" · ".join(facts)}</p>',
             _cards(view),
             '<section id="chart"><h2>Score of every trial</h2>'
             f"{_chart(view) if view.trials else empty}</section>",

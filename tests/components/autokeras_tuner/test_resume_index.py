@@ -21,7 +21,7 @@ def _artifact(cls, uri, artifact_id):
 
 def _write_records(path, records):
     with tf.io.TFRecordWriter(
-            path, options=tf.io.TFRecordOptions(compression_type="GZIP")
+        path, options=tf.io.TFRecordOptions(compression_type="GZIP")
     ) as writer:
         for record in records:
             writer.write(record)
@@ -32,9 +32,14 @@ def _inputs(root, examples_id=1, shards=((b"a", b"b", b"c"),)):
     examples = os.path.join(root, "examples")
     os.makedirs(os.path.join(examples, "Split-train"), exist_ok=True)
     for number, records in enumerate(shards):
-        _write_records(os.path.join(
-            examples, "Split-train", f"data-{number:05d}-of-{len(shards):05d}"
-            ".gz"), records)
+        _write_records(
+            os.path.join(
+                examples,
+                "Split-train",
+                f"data-{number:05d}-of-{len(shards):05d}.gz",
+            ),
+            records,
+        )
     return {
         spec.EXAMPLES_KEY: [
             _artifact(standard_artifacts.Examples, examples, examples_id)
@@ -57,8 +62,9 @@ def test_the_fingerprint_follows_every_input_and_parameter(tmp_path):
     )
     # Another run's copy of the same rows (another URI and MLMD id, and
     # Beam sharded them otherwise) is the same search.
-    copy = _inputs(str(tmp_path / "copy"), examples_id=2,
-                   shards=((b"c",), (b"a", b"b")))
+    copy = _inputs(
+        str(tmp_path / "copy"), examples_id=2, shards=((b"c",), (b"a", b"b"))
+    )
     assert resume.fingerprint(copy, PROPERTIES) == base
     # More rows are another search; so are other rows, which the curated
     # schema tells apart (FeatureKindsGen writes the raw rows' digest
@@ -69,9 +75,11 @@ def test_the_fingerprint_follows_every_input_and_parameter(tmp_path):
         schema_dir = tmp_path / f"schema-{digest}"
         schema_dir.mkdir()
         (schema_dir / "schema.pbtxt").write_text(
-            f'annotation {{ tag: "autokeras_tfx.data_digest={digest}" }}\n')
+            f'annotation {{ tag: "autokeras_tfx.data_digest={digest}" }}\n'
+        )
         inputs[spec.SCHEMA_KEY] = [
-            _artifact(standard_artifacts.Schema, str(schema_dir), 3)]
+            _artifact(standard_artifacts.Schema, str(schema_dir), 3)
+        ]
         assert resume.fingerprint(inputs, PROPERTIES) not in (base, digest)
         base = resume.fingerprint(inputs, PROPERTIES)
 
@@ -98,17 +106,21 @@ def test_a_new_execution_continues_the_saved_state_only(tmp_path):
     resume.save_progress(killed, saved, ("search", "logs"))
 
     # Another fingerprint (new data, other parameters) starts empty.
-    assert resume.continue_interrupted(
-        other, resume.saved_state_dir(other, "def"), ("search",)) is None
+    assert (
+        resume.continue_interrupted(
+            other, resume.saved_state_dir(other, "def"), ("search",)
+        )
+        is None
+    )
     assert not os.path.exists(os.path.join(other, "search"))
 
     # The same one gets the killed search's state.
     assert resume.continue_interrupted(rerun, saved, ("search", "logs")) == (
         saved
     )
-    with open(os.path.join(
-        rerun, "search", "trials", "trial_0", "trial.json"
-    )) as f:
+    with open(
+        os.path.join(rerun, "search", "trials", "trial_0", "trial.json")
+    ) as f:
         assert json.load(f)["status"] == "COMPLETED"
     assert os.path.isdir(os.path.join(rerun, "logs", "0"))
 
@@ -144,25 +156,33 @@ def test_the_same_uri_is_left_alone(tmp_path):
     _killed_search(uri)
     resume.save_progress(uri, saved, ("search",))
     assert resume.continue_interrupted(uri, saved, ("search",)) is None
-    assert os.path.isfile(os.path.join(
-        uri, "search", "trials", "trial_0", "trial.json"
-    ))
+    assert os.path.isfile(
+        os.path.join(uri, "search", "trials", "trial_0", "trial.json")
+    )
 
 
 def test_a_schema_is_the_same_whatever_the_order_of_its_features(tmp_path):
     """SchemaGen lists features in the statistics' order, which changes
     from run to run on the same data; so does the column table's."""
+
     def schema(name, order):
         folder = tmp_path / name
         folder.mkdir()
         features = "".join(
-            f'feature {{ name: "{n}" type: FLOAT }}\n' for n in order)
+            f'feature {{ name: "{n}" type: FLOAT }}\n' for n in order
+        )
         table = json.dumps([{"name": n, "kind": "numerical"} for n in order])
         (folder / "schema.pbtxt").write_text(
-            features + "annotation { tag: " + json.dumps(
-                "autokeras_tfx.columns=" + table) + " }\n")
-        return {spec.SCHEMA_KEY: [
-            _artifact(standard_artifacts.Schema, str(folder), 1)]}
+            features
+            + "annotation { tag: "
+            + json.dumps("autokeras_tfx.columns=" + table)
+            + " }\n"
+        )
+        return {
+            spec.SCHEMA_KEY: [
+                _artifact(standard_artifacts.Schema, str(folder), 1)
+            ]
+        }
 
     ab = resume.fingerprint(schema("ab", "xy"), PROPERTIES)
     assert resume.fingerprint(schema("ba", "yx"), PROPERTIES) == ab
@@ -172,23 +192,37 @@ def test_a_schema_is_the_same_whatever_the_order_of_its_features(tmp_path):
 def test_the_labels_moments_do_not_split_one_search_in_two(tmp_path):
     """StatisticsGen's mean and std of a label may differ in their last bits
     between two runs over the same rows; the kinds decide the search."""
+
     def schema(name, label_kind, mean):
         folder = tmp_path / name
         folder.mkdir()
-        table = json.dumps([
-            {"name": "x", "kind": "numerical"},
-            {"name": "y", "kind": label_kind, "mean": mean, "std": 2.0},
-        ])
+        table = json.dumps(
+            [
+                {"name": "x", "kind": "numerical"},
+                {"name": "y", "kind": label_kind, "mean": mean, "std": 2.0},
+            ]
+        )
         (folder / "schema.pbtxt").write_text(
             'feature { name: "x" type: FLOAT }\n'
             'feature { name: "y" type: FLOAT }\n'
-            "annotation { tag: " + json.dumps(
-                "autokeras_tfx.columns=" + table) + " }\n")
-        return {spec.SCHEMA_KEY: [
-            _artifact(standard_artifacts.Schema, str(folder), 1)]}
+            "annotation { tag: "
+            + json.dumps("autokeras_tfx.columns=" + table)
+            + " }\n"
+        )
+        return {
+            spec.SCHEMA_KEY: [
+                _artifact(standard_artifacts.Schema, str(folder), 1)
+            ]
+        }
 
     first = resume.fingerprint(schema("a", "label", 142.6875), PROPERTIES)
-    assert resume.fingerprint(
-        schema("b", "label", 142.68750000000003), PROPERTIES) == first
-    assert resume.fingerprint(
-        schema("c", "excluded", 142.6875), PROPERTIES) != first
+    assert (
+        resume.fingerprint(
+            schema("b", "label", 142.68750000000003), PROPERTIES
+        )
+        == first
+    )
+    assert (
+        resume.fingerprint(schema("c", "excluded", 142.6875), PROPERTIES)
+        != first
+    )

@@ -32,8 +32,12 @@ pytestmark = pytest.mark.slow
 
 ROOT = str(pathlib.Path(__file__).resolve().parents[3])
 BEFORE_TUNER = (
-    "CsvExampleGen", "StatisticsGen", "SchemaGen", "ExampleValidator",
-    "FeatureKindsGen", "Transform",
+    "CsvExampleGen",
+    "StatisticsGen",
+    "SchemaGen",
+    "ExampleValidator",
+    "FeatureKindsGen",
+    "Transform",
 )
 
 
@@ -54,16 +58,34 @@ def _write_data(directory, rows, offset=0):
 
 def _command(data, output):
     return [
-        sys.executable, "-m", "pipelines.cli", "run", "--data", str(data),
-        "--label", "label", "--max-trials", "3", "--epochs", "2",
-        "--seed", "0", "--min-eval-rows", "0", "--output", str(output),
+        sys.executable,
+        "-m",
+        "pipelines.cli",
+        "run",
+        "--data",
+        str(data),
+        "--label",
+        "label",
+        "--max-trials",
+        "3",
+        "--epochs",
+        "2",
+        "--seed",
+        "0",
+        "--min-eval-rows",
+        "0",
+        "--output",
+        str(output),
     ]
 
 
 def _run(data, output):
     started = time.monotonic()
     done = subprocess.run(
-        _command(data, output), cwd=ROOT, capture_output=True, text=True,
+        _command(data, output),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
         timeout=900,
     )
     assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
@@ -77,20 +99,28 @@ def _pipeline_dir(output):
 
 def _results_uris(output):
     pattern = os.path.join(
-        str(output), "*", "pipeline_root", "AutoKerasTuner", "tuner_results",
+        str(output),
+        "*",
+        "pipeline_root",
+        "AutoKerasTuner",
+        "tuner_results",
         "*",
     )
     return sorted(
-        (p for p in glob.glob(pattern) if os.path.isdir(p)
-         and not os.path.basename(p).startswith(".")),
+        (
+            p
+            for p in glob.glob(pattern)
+            if os.path.isdir(p) and not os.path.basename(p).startswith(".")
+        ),
         key=lambda p: int(os.path.basename(p)),
     )
 
 
 def _finished_trials(results_uri):
     finished = set()
-    pattern = os.path.join(results_uri, "search", "trials", "trial_*",
-                           "trial.json")
+    pattern = os.path.join(
+        results_uri, "search", "trials", "trial_*", "trial.json"
+    )
     for path in glob.glob(pattern):
         try:
             with open(path) as f:
@@ -109,11 +139,14 @@ def _search_results(results_uri):
 
 def _best(output):
     pattern = os.path.join(
-        _pipeline_dir(output), "pipeline_root", "AutoKerasTuner",
-        "best_hyperparameters", "*", "best_hyperparameters.txt",
+        _pipeline_dir(output),
+        "pipeline_root",
+        "AutoKerasTuner",
+        "best_hyperparameters",
+        "*",
+        "best_hyperparameters.txt",
     )
-    path = max(glob.glob(pattern),
-               key=lambda p: int(p.split(os.sep)[-2]))
+    path = max(glob.glob(pattern), key=lambda p: int(p.split(os.sep)[-2]))
     with open(path) as f:
         return json.load(f)["values"]
 
@@ -129,17 +162,18 @@ def _last_states(output):
         if executions:
             last = max(executions, key=lambda e: e.id)
             states[context.name.split(".", 1)[1]] = (
-                metadata_store_pb2.Execution.State.Name(
-                    last.last_known_state
-                )
+                metadata_store_pb2.Execution.State.Name(last.last_known_state)
             )
     return states
 
 
 def _kill_in_the_search(data, output):
     process = subprocess.Popen(
-        _command(data, output), cwd=ROOT, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, start_new_session=True,
+        _command(data, output),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     # After one or two of the three trials (and a random delay): the check
     # that finished trials are not re-run needs one.
@@ -150,9 +184,11 @@ def _kill_in_the_search(data, output):
         assert process.poll() is None, "the run ended before the kill"
         assert time.monotonic() < deadline, "the search never started"
         uris = _results_uris(output)
-        if uris and os.path.isdir(os.path.join(uris[-1], "search")) and len(
-            _finished_trials(uris[-1])
-        ) >= wanted:
+        if (
+            uris
+            and os.path.isdir(os.path.join(uris[-1], "search"))
+            and len(_finished_trials(uris[-1])) >= wanted
+        ):
             break
         time.sleep(0.2)
     time.sleep(delay)
@@ -193,8 +229,10 @@ def test_a_killed_run_continues_and_new_data_starts_afresh(tmp_path):
     resumed = tmp_path / "resumed"
     killed_uri, finished_before = _kill_in_the_search(data, resumed)
     resumed_seconds = _run(data, resumed)
-    print(f"uninterrupted {straight_seconds:.0f} s, rerun after the kill "
-          f"{resumed_seconds:.0f} s")
+    print(
+        f"uninterrupted {straight_seconds:.0f} s, rerun after the kill "
+        f"{resumed_seconds:.0f} s"
+    )
 
     # The stages before the tuner were not run again.
     states = _last_states(resumed)
@@ -226,9 +264,9 @@ def test_a_killed_run_continues_and_new_data_starts_afresh(tmp_path):
     # copy in the run history (components/autokeras_tuner/resume.py) is gone.
     pipeline_dir = resumed_uri.split(os.sep + "pipeline_root" + os.sep)[0]
     assert glob.glob(os.path.join(pipeline_dir, "history", "*"))
-    assert not glob.glob(os.path.join(
-        pipeline_dir, "history", "*", "searches", "*"
-    ))
+    assert not glob.glob(
+        os.path.join(pipeline_dir, "history", "*", "searches", "*")
+    )
 
     # New data, same command (same columns: the same pipeline).
     _write_data(data, rows=90, offset=1)

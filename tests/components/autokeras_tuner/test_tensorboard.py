@@ -35,13 +35,23 @@ def tensorboard(pipeline_run, tmp_path):
     _, summary = pipeline_run
     logdir = summary["tensorboard_logdir"]
     assert logdir and os.path.isdir(logdir), summary
-    with open(os.path.join(os.path.dirname(logdir),
-                           "search_results.json")) as f:
+    with open(
+        os.path.join(os.path.dirname(logdir), "search_results.json")
+    ) as f:
         results = json.load(f)
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "tensorboard.main", "--logdir", logdir,
-         "--host", "127.0.0.1", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "tensorboard.main",
+            "--logdir",
+            logdir,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
         stdout=open(tmp_path / "tensorboard.log", "w"),
         stderr=subprocess.STDOUT,
     )
@@ -52,8 +62,9 @@ def tensorboard(pipeline_run, tmp_path):
             urllib.request.urlopen(url, timeout=5).close()
             break
         except OSError:
-            assert process.poll() is None, (tmp_path / "tensorboard.log"
-                                            ).read_text()[-3000:]
+            assert process.poll() is None, (
+                tmp_path / "tensorboard.log"
+            ).read_text()[-3000:]
             assert time.monotonic() < deadline, "TensorBoard did not start"
             time.sleep(1)
     yield url, results
@@ -78,7 +89,8 @@ def test_hparams_table_lists_every_trial(tensorboard, tmp_path):
         browser.open(url + "#hparams")
         # The dashboard fills in the count once it has read the logs.
         text = browser.wait_for_text(
-            f"Number of matching session groups: {len(trials)}")
+            f"Number of matching session groups: {len(trials)}"
+        )
         deadline = time.monotonic() + 60
         while True:  # the grid draws its rows a moment later
             grids = browser.grids()
@@ -95,8 +107,11 @@ def test_hparams_table_lists_every_trial(tensorboard, tmp_path):
     # One row per trial, named by keras-tuner's trial id.
     assert sorted(r[0] for r in rows) == sorted(trials)
     score_column = header.index("validation.epoch_loss")
-    hp_columns = [i for i, name in enumerate(header)
-                  if any(name in t["hyperparameters"] for t in trials.values())]
+    hp_columns = [
+        i
+        for i, name in enumerate(header)
+        if any(name in t["hyperparameters"] for t in trials.values())
+    ]
     assert hp_columns, header
     for row in rows:
         trial = trials[row[0]]

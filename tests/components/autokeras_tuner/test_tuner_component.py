@@ -46,8 +46,9 @@ def _read_best(output):
 
 def _finished_trials(output):
     _, results_uri = tuner_harness.outputs(output)
-    pattern = os.path.join(results_uri, "search", "trials", "trial_*",
-                           "trial.json")
+    pattern = os.path.join(
+        results_uri, "search", "trials", "trial_*", "trial.json"
+    )
     finished = set()
     for path in glob.glob(pattern):
         try:
@@ -62,9 +63,15 @@ def _finished_trials(output):
 
 def _start(request_path):
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.helpers.tuner_harness",
-         str(request_path)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "tests.helpers.tuner_harness",
+            str(request_path),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
     )
 
@@ -89,16 +96,20 @@ def test_killed_search_resumes_to_the_same_result(
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     finished_before = _finished_trials(tmp_path / "out")
-    print(f"killed {delay:.2f} s after trial 1 finished; finished trials: "
-          f"{sorted(finished_before)}")
+    print(
+        f"killed {delay:.2f} s after trial 1 finished; finished trials: "
+        f"{sorted(finished_before)}"
+    )
     assert len(finished_before) < 4, "the search ended before the kill"
 
     started = time.monotonic()
     resumed = _start(request_path)
     log = resumed.communicate(timeout=600)[0]
     assert resumed.returncode == 0, log[-3000:]
-    print(f"resumed run took {time.monotonic() - started:.1f} s; the "
-          f"uninterrupted one {straight_results['_wall_seconds']:.1f} s")
+    print(
+        f"resumed run took {time.monotonic() - started:.1f} s; the "
+        f"uninterrupted one {straight_results['_wall_seconds']:.1f} s"
+    )
 
     _, results_uri = tuner_harness.outputs(tmp_path / "out")
     with open(os.path.join(results_uri, "search_results.json")) as f:
@@ -132,8 +143,10 @@ def test_two_workers_keep_the_same_bookkeeping(
         )
     )
     wall = time.monotonic() - started
-    print(f"2 workers: {wall:.1f} s; 1 worker: "
-          f"{straight_results['_wall_seconds']:.1f} s")
+    print(
+        f"2 workers: {wall:.1f} s; 1 worker: "
+        f"{straight_results['_wall_seconds']:.1f} s"
+    )
     trials = results["trials"]
     assert [t["trial_id"] for t in trials] == [
         t["trial_id"] for t in straight_results["trials"]
@@ -143,8 +156,9 @@ def test_two_workers_keep_the_same_bookkeeping(
     assert all(t["epochs"] and t["seconds"] for t in trials)
     # Both workers ran trials.
     _, results_uri = tuner_harness.outputs(tmp_path / "out")
-    with open(os.path.join(results_uri, "search", "trials",
-                           "trial_attempts.log")) as f:
+    with open(
+        os.path.join(results_uri, "search", "trials", "trial_attempts.log")
+    ) as f:
         workers = {line.split()[1] for line in f}
     assert workers == {"worker0", "worker1"}
     # The predefined configurations come first, whoever runs them.
@@ -163,7 +177,9 @@ def test_warm_start_tries_the_previous_best_first(
     _, previous_results = tuner_harness.outputs(straight_output)
     results = tuner_harness.run(
         tuner_harness.request(
-            pipeline_run[0], tmp_path / "out", warmup_uri=previous_results,
+            pipeline_run[0],
+            tmp_path / "out",
+            warmup_uri=previous_results,
             max_trials=2,
         )
     )
@@ -177,9 +193,19 @@ def test_report_renders_in_headless_chromium(straight, tmp_path):
     _, results_uri = tuner_harness.outputs(output)
     page = os.path.join(results_uri, "report.html")
     dom = subprocess.run(
-        ["chromium", "--headless", "--no-sandbox", "--disable-gpu",
-         "--disable-dev-shm-usage", "--dump-dom", f"file://{page}"],
-        capture_output=True, text=True, timeout=120, check=True,
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--dump-dom",
+            f"file://{page}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     ).stdout
     assert "<svg" in dom
     for trial in results["trials"]:
@@ -188,10 +214,19 @@ def test_report_renders_in_headless_chromium(straight, tmp_path):
     assert "dense_block_1" in dom  # the best model's layers are listed
     screenshot = tmp_path / "report.png"
     subprocess.run(
-        ["chromium", "--headless", "--no-sandbox", "--disable-gpu",
-         "--disable-dev-shm-usage", f"--screenshot={screenshot}",
-         "--window-size=1280,2000", f"file://{page}"],
-        capture_output=True, timeout=120, check=True,
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            f"--screenshot={screenshot}",
+            "--window-size=1280,2000",
+            f"file://{page}",
+        ],
+        capture_output=True,
+        timeout=120,
+        check=True,
     )
     assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     if os.environ.get("AKT_REPORT_SCREENSHOT"):

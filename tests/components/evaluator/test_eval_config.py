@@ -44,16 +44,24 @@ REGRESSOR = feature_kinds.TransformConfig(label="y", task="regression")
 
 def test_a_classifier_must_beat_the_majority_class():
     config = pipeline.eval_config(CLASSIFIER)
-    ok, failures = _validate(config, {
-        "example_count": 100, "sparse_categorical_accuracy": 0.9,
-        "accuracy_over_trivial": 0.05,
-    })
+    ok, failures = _validate(
+        config,
+        {
+            "example_count": 100,
+            "sparse_categorical_accuracy": 0.9,
+            "accuracy_over_trivial": 0.05,
+        },
+    )
     assert ok, failures
     # 0.9 accuracy on a table where 95% of rows are one class: not blessed.
-    ok, failures = _validate(config, {
-        "example_count": 100, "sparse_categorical_accuracy": 0.9,
-        "accuracy_over_trivial": -0.05,
-    })
+    ok, failures = _validate(
+        config,
+        {
+            "example_count": 100,
+            "sparse_categorical_accuracy": 0.9,
+            "accuracy_over_trivial": -0.05,
+        },
+    )
     assert not ok
     assert "accuracy_over_trivial" in str(failures)
     assert "Metric not found" not in str(failures)
@@ -61,40 +69,64 @@ def test_a_classifier_must_beat_the_majority_class():
 
 def test_a_regressor_must_beat_predicting_the_mean():
     config = pipeline.eval_config(REGRESSOR)
-    assert _validate(config, {
-        "example_count": 100, "mean_squared_error": 3.0,
-        "mse_over_trivial": 0.5,
-    })[0]
-    ok, failures = _validate(config, {
-        "example_count": 100, "mean_squared_error": 3.0,
-        "mse_over_trivial": -0.5,
-    })
+    assert _validate(
+        config,
+        {
+            "example_count": 100,
+            "mean_squared_error": 3.0,
+            "mse_over_trivial": 0.5,
+        },
+    )[0]
+    ok, failures = _validate(
+        config,
+        {
+            "example_count": 100,
+            "mean_squared_error": 3.0,
+            "mse_over_trivial": -0.5,
+        },
+    )
     assert not ok and "mse_over_trivial" in str(failures)
 
 
 def test_too_few_evaluation_rows_bless_nothing():
     config = pipeline.eval_config(CLASSIFIER)
-    ok, failures = _validate(config, {
-        "example_count": 7, "sparse_categorical_accuracy": 1.0,
-        "accuracy_over_trivial": 0.4,
-    })
+    ok, failures = _validate(
+        config,
+        {
+            "example_count": 7,
+            "sparse_categorical_accuracy": 1.0,
+            "accuracy_over_trivial": 0.4,
+        },
+    )
     assert not ok and "example_count" in str(failures)
     # The override: no minimum.
     config = pipeline.eval_config(CLASSIFIER, min_eval_rows=0)
-    assert _validate(config, {
-        "example_count": 7, "sparse_categorical_accuracy": 1.0,
-        "accuracy_over_trivial": 0.4,
-    })[0]
+    assert _validate(
+        config,
+        {
+            "example_count": 7,
+            "sparse_categorical_accuracy": 1.0,
+            "accuracy_over_trivial": 0.4,
+        },
+    )[0]
 
 
 def test_min_accuracy_replaces_the_trivial_bar():
     config = pipeline.eval_config(CLASSIFIER, min_accuracy=0.6)
-    assert _validate(config, {
-        "example_count": 100, "sparse_categorical_accuracy": 0.73,
-    })[0]
-    ok, failures = _validate(config, {
-        "example_count": 100, "sparse_categorical_accuracy": 0.4,
-    })
+    assert _validate(
+        config,
+        {
+            "example_count": 100,
+            "sparse_categorical_accuracy": 0.73,
+        },
+    )[0]
+    ok, failures = _validate(
+        config,
+        {
+            "example_count": 100,
+            "sparse_categorical_accuracy": 0.4,
+        },
+    )
     assert not ok
     assert "Metric not found" not in str(failures)
     assert "lower_bound" in str(failures)
@@ -102,16 +134,19 @@ def test_min_accuracy_replaces_the_trivial_bar():
 
 def test_max_mse_replaces_the_trivial_bar():
     config = pipeline.eval_config(REGRESSOR, max_regression_loss=2.0)
-    assert _validate(config, {
-        "example_count": 100, "mean_squared_error": 1.5})[0]
-    assert not _validate(config, {
-        "example_count": 100, "mean_squared_error": 2.5})[0]
+    assert _validate(
+        config, {"example_count": 100, "mean_squared_error": 1.5}
+    )[0]
+    assert not _validate(
+        config, {"example_count": 100, "mean_squared_error": 2.5}
+    )[0]
 
 
 def test_a_model_worse_than_the_blessed_one_is_not_blessed():
     config = pipeline.eval_config(CLASSIFIER)
     values = {
-        "example_count": 100, "sparse_categorical_accuracy": 0.8,
+        "example_count": 100,
+        "sparse_categorical_accuracy": 0.8,
         "accuracy_over_trivial": 0.1,
     }
     assert _validate(

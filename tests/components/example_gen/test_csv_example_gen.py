@@ -39,9 +39,7 @@ def _examples(tmp_path, label='"y"'):
         )
     found = [
         tf.train.Example.FromString(record.numpy())
-        for record in tf.data.TFRecordDataset(
-            tf.io.gfile.glob(f"{output}*")
-        )
+        for record in tf.data.TFRecordDataset(tf.io.gfile.glob(f"{output}*"))
     ]
     return {
         e.features.feature["id"].int64_list.value[0]: e.features.feature
@@ -65,8 +63,10 @@ def test_reads_what_tfx_csv_example_gen_cannot(tmp_path):
 
 
 def test_label_comes_from_the_custom_config():
-    assert csv_example_gen.label_from({"custom_config": '{"label": "a b"}'}) \
+    assert (
+        csv_example_gen.label_from({"custom_config": '{"label": "a b"}'})
         == "a b"
+    )
     assert csv_example_gen.label_from({"custom_config": None}) is None
 
 

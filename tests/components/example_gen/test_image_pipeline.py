@@ -15,13 +15,15 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from components.util import feature_kinds
-from components.feature_kinds_gen import curation
 from components.example_gen import image_files
+from components.feature_kinds_gen import curation
 from components.feature_kinds_gen import image_shape
 from components.transform import preprocessing
+from components.util import feature_kinds
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "acceptance"))
+sys.path.insert(
+    0, str(pathlib.Path(__file__).resolve().parents[2] / "acceptance")
+)
 import image_data  # noqa: E402
 
 GRAY = np.arange(64, dtype=np.uint8).reshape(8, 8) * 4
@@ -60,18 +62,23 @@ def test_listing_uses_images_and_counts_what_it_skips(tmp_path):
     listing = image_files.list_images(str(root))
     assert listing.class_counts() == {"cat": 5, "dog": 3}
     assert {r: len(p) for r, p in listing.skipped.items()} == {
-        "empty": 1, "not an image": 1, "undecodable": 1,
+        "empty": 1,
+        "not an image": 1,
+        "undecodable": 1,
     }
     assert "broken.png" in listing.skipped["undecodable"][0]
     assert "1 empty" in listing.skipped_summary()
 
 
-@pytest.mark.parametrize("layout, message", [
-    ("one_class", "at least two"),
-    ("single_image", r"'dog' \(1\)"),
-    ("loose_file", "beside the class folders"),
-    ("only_junk", r"'dog' \(0\)"),
-])
+@pytest.mark.parametrize(
+    "layout, message",
+    [
+        ("one_class", "at least two"),
+        ("single_image", r"'dog' \(1\)"),
+        ("loose_file", "beside the class folders"),
+        ("only_junk", r"'dog' \(0\)"),
+    ],
+)
 def test_bad_layouts_stop_with_a_clear_error(tmp_path, layout, message):
     root = tmp_path
     if layout == "one_class":
@@ -104,14 +111,16 @@ def test_shape_is_the_median_size_capped_and_gray_only_when_all_are():
 def test_decode_images_brings_mixed_files_to_one_shape():
     colour = np.zeros((5, 9, 3), np.uint8)
     colour[..., 0] = 255
-    values = tf.constant([
-        image_data.png_bytes(GRAY),  # 8x8 gray
-        image_data.png_bytes(colour),  # 5x9 RGB
-        _jpeg(colour),
-    ])
-    pixels = tf.function(
-        lambda v: preprocessing.decode_images(v, [6, 6, 3])
-    )(values).numpy()
+    values = tf.constant(
+        [
+            image_data.png_bytes(GRAY),  # 8x8 gray
+            image_data.png_bytes(colour),  # 5x9 RGB
+            _jpeg(colour),
+        ]
+    )
+    pixels = tf.function(lambda v: preprocessing.decode_images(v, [6, 6, 3]))(
+        values
+    ).numpy()
     assert pixels.shape == (3, 6, 6, 3) and pixels.dtype == np.float32
     # Gray replicated over the channels; red stays red after resizing.
     np.testing.assert_allclose(pixels[0, ..., 0], pixels[0, ..., 2])
@@ -134,9 +143,7 @@ def test_image_domain_becomes_an_image_column_with_its_shape(tmp_path):
     )
     schema = tfdv.infer_schema(result)
     assert curation.image_columns(schema) == ["picture"]
-    shapes = {
-        "picture": [(12, 12, False), (24, 24, False), (18, 20, True)]
-    }
+    shapes = {"picture": [(12, 12, False), (24, 24, False), (18, 20, True)]}
     config = feature_kinds.TransformConfig(label="shape")
     curated, decisions = curation.curate(
         schema, result.datasets[0], config, {}, shapes
@@ -148,7 +155,8 @@ def test_image_domain_becomes_an_image_column_with_its_shape(tmp_path):
     assert by_name["weight"].kind == feature_kinds.NUMERICAL
     # The shape survives the trip through the curated schema's tag.
     [stored] = [
-        d for d in feature_kinds.read_column_table(curated)
+        d
+        for d in feature_kinds.read_column_table(curated)
         if d.name == "picture"
     ]
     assert stored.image_shape == [18, 20, 3]
@@ -185,10 +193,17 @@ def test_cli_reports_skipped_files_and_refuses_a_label(tmp_path, capsys):
     assert cli.transform_config(args).image_features == ("image",)
     out = capsys.readouterr().out
     assert "6 images in 2 classes" in out and "1 not an image" in out
-    args = cli.build_parser().parse_args([
-        "run", "--data", str(root), "--input-format", "images",
-        "--label", "kind",
-    ])
+    args = cli.build_parser().parse_args(
+        [
+            "run",
+            "--data",
+            str(root),
+            "--input-format",
+            "images",
+            "--label",
+            "kind",
+        ]
+    )
     with pytest.raises(ValueError, match="leave --label out"):
         cli._check_image_input(args)
 
@@ -205,18 +220,34 @@ def test_image_weights_must_be_a_local_file_a_backbone_matches(tmp_path):
     known = tmp_path / "efficientnetb0_notop.h5"
     known.write_bytes(b"")
     assert cli._checked_image_weights(str(known)) == str(known)
-    args = cli.build_parser().parse_args([
-        "run", "--data", str(tmp_path), "--label", "y",
-        "--image-weights", str(known),
-    ])
+    args = cli.build_parser().parse_args(
+        [
+            "run",
+            "--data",
+            str(tmp_path),
+            "--label",
+            "y",
+            "--image-weights",
+            str(known),
+        ]
+    )
     assert cli.transform_config(args).image_weights == str(known)
 
 
 def test_image_flag_names_image_columns_for_tfrecord_input(tmp_path):
     from pipelines import cli
 
-    args = cli.build_parser().parse_args([
-        "run", "--data", str(tmp_path), "--label", "y", "--input-format",
-        "tfrecord", "--image", "scan,photo",
-    ])
+    args = cli.build_parser().parse_args(
+        [
+            "run",
+            "--data",
+            str(tmp_path),
+            "--label",
+            "y",
+            "--input-format",
+            "tfrecord",
+            "--image",
+            "scan,photo",
+        ]
+    )
     assert cli.transform_config(args).image_features == ("scan", "photo")

@@ -2,9 +2,9 @@
 
 import pytest
 
-from components.util import feature_kinds
 from components.feature_kinds_gen import kind_inference
 from components.feature_kinds_gen.kind_inference import ColumnProfile
+from components.util import feature_kinds
 
 CONFIG = feature_kinds.TransformConfig(label="y")
 
@@ -17,24 +17,43 @@ def _kinds(profiles, config=CONFIG):
 
 
 def test_every_rule_names_its_reason():
-    kinds = _kinds([
-        ColumnProfile("y", "string", 500, distinct=2),
-        ColumnProfile("zip", "int", 500, distinct=12),
-        ColumnProfile("count", "int", 500, distinct=300),
-        ColumnProfile("id", "int", 500, distinct=500),
-        ColumnProfile("code", "string", 500, distinct=499, average_length=8),
-        ColumnProfile("city", "string", 500, distinct=40, average_length=9),
-        ColumnProfile("company", "string", 500, distinct=20,
-                      natural_language=True, average_length=20),
-        ColumnProfile("review", "string", 500, distinct=480,
-                      natural_language=True, average_length=200),
-        ColumnProfile("notes", "string", 500, distinct=450,
-                      average_length=60),
-        ColumnProfile("same", "float", 500, constant=True),
-        ColumnProfile("empty", "string", 0),
-        ColumnProfile("price", "float", 500),
-        ColumnProfile("photo", "string", 500, distinct=500, image=True),
-    ])
+    kinds = _kinds(
+        [
+            ColumnProfile("y", "string", 500, distinct=2),
+            ColumnProfile("zip", "int", 500, distinct=12),
+            ColumnProfile("count", "int", 500, distinct=300),
+            ColumnProfile("id", "int", 500, distinct=500),
+            ColumnProfile(
+                "code", "string", 500, distinct=499, average_length=8
+            ),
+            ColumnProfile(
+                "city", "string", 500, distinct=40, average_length=9
+            ),
+            ColumnProfile(
+                "company",
+                "string",
+                500,
+                distinct=20,
+                natural_language=True,
+                average_length=20,
+            ),
+            ColumnProfile(
+                "review",
+                "string",
+                500,
+                distinct=480,
+                natural_language=True,
+                average_length=200,
+            ),
+            ColumnProfile(
+                "notes", "string", 500, distinct=450, average_length=60
+            ),
+            ColumnProfile("same", "float", 500, constant=True),
+            ColumnProfile("empty", "string", 0),
+            ColumnProfile("price", "float", 500),
+            ColumnProfile("photo", "string", 500, distinct=500, image=True),
+        ]
+    )
     assert kinds["y"][0] == "label"
     assert kinds["zip"] == ("categorical", "int, 12 distinct")
     assert kinds["count"] == ("numerical", "int, 300 distinct")
@@ -53,38 +72,48 @@ def test_every_rule_names_its_reason():
 
 def test_overrides_win():
     config = feature_kinds.TransformConfig(
-        label="y", categorical_features=["count"], text_features=["code"],
+        label="y",
+        categorical_features=["count"],
+        text_features=["code"],
         exclude_features=["price"],
     )
-    kinds = _kinds([
-        ColumnProfile("y", "string", 50, distinct=2),
-        ColumnProfile("count", "int", 500, distinct=300),
-        ColumnProfile("code", "string", 500, distinct=499),
-        ColumnProfile("price", "float", 500),
-    ], config)
+    kinds = _kinds(
+        [
+            ColumnProfile("y", "string", 50, distinct=2),
+            ColumnProfile("count", "int", 500, distinct=300),
+            ColumnProfile("code", "string", 500, distinct=499),
+            ColumnProfile("price", "float", 500),
+        ],
+        config,
+    )
     assert kinds["count"] == ("categorical", "--categorical, 300 distinct")
     assert kinds["code"] == ("text", "--text")
     assert kinds["price"] == ("excluded", "--exclude")
 
 
 def test_small_tables_are_not_all_ids():
-    kinds = _kinds([
-        ColumnProfile("y", "string", 10, distinct=2),
-        ColumnProfile("n", "int", 10, distinct=10),
-    ])
+    kinds = _kinds(
+        [
+            ColumnProfile("y", "string", 10, distinct=2),
+            ColumnProfile("n", "int", 10, distinct=10),
+        ]
+    )
     assert kinds["n"][0] == "categorical"
 
 
-@pytest.mark.parametrize("raw, key", [
-    ("first col", "first_col"),
-    ("a.b", "a_b"),
-    ("x-y", "x_y"),
-    ("größe", "groe"),
-    ("温度", "column"),
-    ("2nd", "c_2nd"),
-    ("_x", "x"),
-    ("ok_name", "ok_name"),
-])
+@pytest.mark.parametrize(
+    "raw, key",
+    [
+        ("first col", "first_col"),
+        ("a.b", "a_b"),
+        ("x-y", "x_y"),
+        ("größe", "groe"),
+        ("温度", "column"),
+        ("2nd", "c_2nd"),
+        ("_x", "x"),
+        ("ok_name", "ok_name"),
+    ],
+)
 def test_safe_key(raw, key):
     assert feature_kinds.safe_key(raw) == key
 
@@ -103,8 +132,10 @@ def test_the_table_round_trips_through_a_schema():
     from tensorflow_metadata.proto.v0 import schema_pb2
 
     decisions = kind_inference.decide_kinds(
-        [ColumnProfile("y", "string", 50, distinct=2),
-         ColumnProfile("größe", "float", 50)],
+        [
+            ColumnProfile("y", "string", 50, distinct=2),
+            ColumnProfile("größe", "float", 50),
+        ],
         CONFIG,
     )
     schema = schema_pb2.Schema()
@@ -130,12 +161,17 @@ def _write_examples(root, rows):
                         continue
                     if isinstance(value, int):
                         feature[name] = tf.train.Feature(
-                            int64_list=tf.train.Int64List(value=[value]))
+                            int64_list=tf.train.Int64List(value=[value])
+                        )
                     else:
                         feature[name] = tf.train.Feature(
-                            float_list=tf.train.FloatList(value=[value]))
-                out.write(tf.train.Example(features=tf.train.Features(
-                    feature=feature)).SerializeToString())
+                            float_list=tf.train.FloatList(value=[value])
+                        )
+                out.write(
+                    tf.train.Example(
+                        features=tf.train.Features(feature=feature)
+                    ).SerializeToString()
+                )
     examples = standard_artifacts.Examples()
     examples.uri = str(root)
     examples.split_names = '["train", "eval"]'
@@ -151,15 +187,20 @@ def _statistics_and_schema(path):
     return statistics.datasets[0], tfdv.infer_schema(statistics)
 
 
-def test_a_regression_label_keeps_statisticsgen_moments_in_the_table(
-        tmp_path):
+def test_a_regression_label_keeps_statisticsgen_moments_in_the_table(tmp_path):
     import numpy as np
 
     from components.feature_kinds_gen import curation
 
     rng = np.random.default_rng(0)
-    rows = [{"y": float(rng.normal(40, 9)), "n": int(r % 4),
-             "x": float(rng.normal())} for r in range(60)]
+    rows = [
+        {
+            "y": float(rng.normal(40, 9)),
+            "n": int(r % 4),
+            "x": float(rng.normal()),
+        }
+        for r in range(60)
+    ]
     examples, train = _write_examples(tmp_path / "examples", rows)
     dataset, schema = _statistics_and_schema(train)
     config = feature_kinds.TransformConfig(label="y", task="regression")
@@ -175,17 +216,20 @@ def test_a_regression_label_keeps_statisticsgen_moments_in_the_table(
     assert np.float32(label.mean) == np.float32(values.mean())
     assert np.float32(label.std) == np.float32(values.std())
     assert feature_kinds.read_column_table(curated) == decisions
-    assert any(t.startswith(feature_kinds.DATA_DIGEST_TAG)
-               for t in curated.annotation.tag)
+    assert any(
+        t.startswith(feature_kinds.DATA_DIGEST_TAG)
+        for t in curated.annotation.tag
+    )
 
 
-def test_a_label_some_rows_lack_gets_no_moments_from_the_statistics(
-        tmp_path):
+def test_a_label_some_rows_lack_gets_no_moments_from_the_statistics(tmp_path):
     from components.feature_kinds_gen import curation
 
     # Transform fills a missing label with 0, which TFDV does not count.
-    rows = [{"y": None if r % 5 == 0 else float(r), "x": float(r % 7)}
-            for r in range(40)]
+    rows = [
+        {"y": None if r % 5 == 0 else float(r), "x": float(r % 7)}
+        for r in range(40)
+    ]
     examples, train = _write_examples(tmp_path / "examples", rows)
     dataset, schema = _statistics_and_schema(train)
     config = feature_kinds.TransformConfig(label="y", task="regression")

@@ -15,6 +15,7 @@ import json
 import os
 
 import ml_metadata as mlmd
+from tensorflow_metadata.proto.v0 import schema_pb2
 from tfx import v1 as tfx
 from tfx.dsl.component.experimental.annotations import InputArtifact
 from tfx.dsl.component.experimental.annotations import OutputArtifact
@@ -22,17 +23,16 @@ from tfx.dsl.component.experimental.annotations import Parameter
 from tfx.dsl.component.experimental.decorators import component
 from tfx.types import standard_artifacts
 from tfx.utils import io_utils
-from tensorflow_metadata.proto.v0 import schema_pb2
 
-from components.util import feature_kinds
 from components.autokeras_tuner import search
 from components.evaluator import executor as evaluator_executor
 from components.run_history import executor as history_executor
 from components.run_history import records
 from components.run_history.component import RunHistoryLookup
 from components.run_history.component import RunHistoryRecorder
-from search_space import storage
+from components.util import feature_kinds
 from pipelines import pipeline as pipeline_lib
+from search_space import storage
 
 
 @component
@@ -41,10 +41,14 @@ def FakeCuratedSchema(
     schema: OutputArtifact[standard_artifacts.Schema],
 ):
     proto = schema_pb2.Schema()
-    proto.annotation.tag.append(feature_kinds.column_table_tag([
-        feature_kinds.ColumnDecision("x", "x", x_kind, "test"),
-        feature_kinds.ColumnDecision("y", "y", "label", "the label"),
-    ]))
+    proto.annotation.tag.append(
+        feature_kinds.column_table_tag(
+            [
+                feature_kinds.ColumnDecision("x", "x", x_kind, "test"),
+                feature_kinds.ColumnDecision("y", "y", "label", "the label"),
+            ]
+        )
+    )
     io_utils.write_pbtxt_file(os.path.join(schema.uri, "schema.pbtxt"), proto)
 
 
@@ -57,8 +61,9 @@ def FakeTuneAndPush(
     pushed_model: OutputArtifact[standard_artifacts.PushedModel],
 ):
     os.makedirs(tuner_results.uri, exist_ok=True)
-    with open(os.path.join(tuner_results.uri, "search_results.json"),
-              "w") as f:
+    with open(
+        os.path.join(tuner_results.uri, "search_results.json"), "w"
+    ) as f:
         json.dump({"target": {"label": "y"}, "run": run_label}, f)
     # What TFX's Pusher records on its output.
     pushed_model.set_int_custom_property("pushed", push)
@@ -80,13 +85,15 @@ def ResolvedInputs(
     del warmup, baseline  # read back from MLMD by the test
 
 
-def make_pipeline(name, root, history_dir, run, x_kind="numerical",
-                  push=1):
+def make_pipeline(name, root, history_dir, run, x_kind="numerical", push=1):
     scope = pipeline_lib.pipeline_scope(
         name, feature_kinds.TransformConfig(label="y")
     )
-    history = {"history_dir": history_dir, "scope": scope,
-               "run_id": f"{name}-{run}"}
+    history = {
+        "history_dir": history_dir,
+        "scope": scope,
+        "run_id": f"{name}-{run}",
+    }
     schema = FakeCuratedSchema(x_kind=x_kind)
     lookup = RunHistoryLookup(schema=schema.outputs["schema"], **history)
     consumer = ResolvedInputs(
@@ -94,7 +101,8 @@ def make_pipeline(name, root, history_dir, run, x_kind="numerical",
         baseline=lookup.outputs["baseline_model"],
     )
     producer = FakeTuneAndPush(
-        run_label=f"{name}-{run}", push=push,
+        run_label=f"{name}-{run}",
+        push=push,
         serving_dir=os.path.join(root, name, "serving"),
     )
     producer.add_upstream_node(consumer)
@@ -125,9 +133,7 @@ def _handed_over(root, name):
             os.path.join(root, name, "metadata.sqlite")
         )
     )
-    node = store.get_context_by_type_and_name(
-        "node", f"{name}.ResolvedInputs"
-    )
+    node = store.get_context_by_type_and_name("node", f"{name}.ResolvedInputs")
     last = max(store.get_executions_by_context(node.id), key=lambda e: e.id)
     uris = {}
     for event in store.get_events_by_execution_ids([last.id]):
@@ -171,8 +177,9 @@ def test_a_pushed_model_gone_from_the_serving_directory_is_no_baseline(
 ):
     folder = records.scope_dir(str(tmp_path / "history"), "p/y/regression")
     columns = [{"name": "x", "kind": "numerical"}]
-    records.write_push(folder, str(tmp_path / "serving" / "1"), columns,
-                       "model-uri", "run-1")
+    records.write_push(
+        folder, str(tmp_path / "serving" / "1"), columns, "model-uri", "run-1"
+    )
     baseline = standard_artifacts.Model()
     baseline.uri = str(tmp_path / "baseline")
     found = history_executor.LookupExecutor._copy_baseline(
@@ -186,8 +193,12 @@ def test_scopes_get_their_own_folders(tmp_path):
     history_dir = str(tmp_path)
     folders = {
         records.scope_dir(history_dir, scope)
-        for scope in ("p/y/classification", "p/y/regression",
-                      "p-y/classification", "q/y/classification")
+        for scope in (
+            "p/y/classification",
+            "p/y/regression",
+            "p-y/classification",
+            "q/y/classification",
+        )
     }
     assert len(folders) == 4
     assert records.incompatible_columns(
@@ -225,8 +236,11 @@ def _write_record(uri, target, hyperparameters):
     record = {
         "objective": {"name": "val_loss", "direction": "min"},
         "trials": [
-            {"status": "COMPLETED", "score": 0.5,
-             "hyperparameters": hyperparameters}
+            {
+                "status": "COMPLETED",
+                "score": 0.5,
+                "hyperparameters": hyperparameters,
+            }
         ],
     }
     if target is not None:

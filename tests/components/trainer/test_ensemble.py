@@ -41,15 +41,21 @@ def test_a_larger_ensemble_only_when_strictly_better_on_eval():
 
 
 def test_several_heads_are_judged_by_the_searchs_weighted_sum():
-    kind = ClassificationHead(LabelSpec("kind", "classification",
-                                        num_classes=3))
-    weight = RegressionHead(LabelSpec("weight", "regression", mean=100.0,
-                                      std=10.0))
+    kind = ClassificationHead(
+        LabelSpec("kind", "classification", num_classes=3)
+    )
+    weight = RegressionHead(
+        LabelSpec("weight", "regression", mean=100.0, std=10.0)
+    )
     y = {"kind": np.array([[0], [2]]), "weight": np.array([[90.0], [110.0]])}
-    sure = {"kind": np.array([[0.98, 0.01, 0.01], [0.01, 0.01, 0.98]]),
-            "weight": np.array([[90.0], [110.0]])}
-    unsure = {"kind": np.full((2, 3), 1 / 3),
-              "weight": np.array([[100.0], [100.0]])}
+    sure = {
+        "kind": np.array([[0.98, 0.01, 0.01], [0.01, 0.01, 0.98]]),
+        "weight": np.array([[90.0], [110.0]]),
+    }
+    unsure = {
+        "kind": np.full((2, 3), 1 / 3),
+        "weight": np.array([[100.0], [100.0]]),
+    }
     # The weight's MSE (100) counts in standard deviations (1.0).
     expected = float(np.log(3.0)) + 100.0 / 100.0
     assert abs(ensemble.objective([kind, weight], unsure, y) - expected) < 1e-4

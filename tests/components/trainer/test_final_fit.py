@@ -18,7 +18,11 @@ def _fit(start_loss, epochs):
     y = 3.0 * x
     before = [w.copy() for w in model.get_weights()]
     history = model.fit(
-        x, y, validation_data=(x, y), epochs=epochs, verbose=0,
+        x,
+        y,
+        validation_data=(x, y),
+        epochs=epochs,
+        verbose=0,
         callbacks=[final_fit.EarlyStoppingFrom(start_loss, patience=3)],
     )
     return before, model.get_weights(), history

@@ -8,11 +8,11 @@ from tensorflow_model_analysis.evaluators import metrics_validator
 from tensorflow_model_analysis.metrics import metric_types
 from tensorflow_model_analysis.utils import config_util
 
-from components.util import feature_kinds
-from pipelines.preflight import input_checks
 from components.trainer import model_export
+from components.util import feature_kinds
 from pipelines import pipeline
 from pipelines import run_summary
+from pipelines.preflight import input_checks
 
 MIXED = feature_kinds.TransformConfig.for_labels(
     [("species", "classification"), ("weight kg", "regression")]
@@ -23,23 +23,31 @@ def test_the_labels_round_trip_through_custom_config():
     again = feature_kinds.TransformConfig.from_dict(MIXED.to_dict())
     assert again == MIXED
     assert again.label_tasks == (
-        ("species", "classification"), ("weight kg", "regression"),
+        ("species", "classification"),
+        ("weight kg", "regression"),
     )
     assert again.task_of("weight kg") == "regression"
     assert again.label_vocabulary_of("species") == (
         feature_kinds.LABEL_VOCABULARY
     )
     # Both labels are labels to Transform, the first keeps its key.
-    keys = feature_kinds.column_keys(["a", "species", "weight kg"],
-                                     MIXED.label_names)
+    keys = feature_kinds.column_keys(
+        ["a", "species", "weight kg"], MIXED.label_names
+    )
     assert keys == {"species": "species", "weight kg": "weight_kg", "a": "a"}
 
 
-@pytest.mark.parametrize("labels, message", [
-    ([("a", "classification"), ("a", "regression")], "more than once"),
-    ([("a b", "classification"), ("a_b", "regression")], "same model name"),
-    ([("a", "classification"), ("b", "clustering")], "task of label 'b'"),
-])
+@pytest.mark.parametrize(
+    "labels, message",
+    [
+        ([("a", "classification"), ("a", "regression")], "more than once"),
+        (
+            [("a b", "classification"), ("a_b", "regression")],
+            "same model name",
+        ),
+        ([("a", "classification"), ("b", "clustering")], "task of label 'b'"),
+    ],
+)
 def test_bad_label_sets_are_refused(labels, message):
     with pytest.raises(ValueError, match=message):
         feature_kinds.TransformConfig.for_labels(labels)
@@ -63,7 +71,8 @@ def test_tasks_are_inferred_from_each_labels_values(tmp_path):
     )
     # Strings and few distinct integers: classes; fractions: a quantity.
     assert report.tasks == {
-        "kind": "classification", "count": "classification",
+        "kind": "classification",
+        "count": "classification",
         "price": "regression",
     }
     assert report.missing_label_rows == 1
@@ -71,15 +80,20 @@ def test_tasks_are_inferred_from_each_labels_values(tmp_path):
 
 def test_every_label_is_checked_as_a_single_one_is(tmp_path):
     data = _csv(tmp_path, "x,kind,price\n1,a,1.5\n2,b,nan\n3,a,2.5\n")
-    with pytest.raises(input_checks.InputError,
-                       match=r"label 'price' is 'nan'"):
+    with pytest.raises(
+        input_checks.InputError, match=r"label 'price' is 'nan'"
+    ):
         input_checks.check_csv_input(
-            data, "kind", "classification",
+            data,
+            "kind",
+            "classification",
             other_labels=[("price", "regression")],
         )
     with pytest.raises(input_checks.InputError, match="besides the label"):
         input_checks.check_csv_input(
-            data, "kind", "classification",
+            data,
+            "kind",
+            "classification",
             other_labels=[("price", "regression"), ("x", "regression")],
         )
 
@@ -91,7 +105,9 @@ def _validate(config, values):
     )
     metrics = {
         metric_types.MetricKey(
-            name=name, output_name=output, example_weighted=False,
+            name=name,
+            output_name=output,
+            example_weighted=False,
         ): value
         for (output, name), value in values.items()
     }
@@ -112,7 +128,8 @@ def test_every_label_must_clear_its_own_bar():
     # served tensor, mapped to its label.
     assert dict(spec.label_keys) == {species: "species", weight: "weight_kg"}
     assert [list(m.output_names) for m in config.metrics_specs] == [
-        [species], [weight]
+        [species],
+        [weight],
     ]
     good = {
         (species, "example_count"): 100,
@@ -135,7 +152,8 @@ def test_an_absolute_bar_applies_to_the_labels_of_its_task():
     }
     assert names == {
         ("species_probabilities",): [
-            "ExampleCount", "SparseCategoricalAccuracy"
+            "ExampleCount",
+            "SparseCategoricalAccuracy",
         ],
         ("weight_kg_predictions",): ["MeanSquaredError", "MseOverTrivial"],
     }

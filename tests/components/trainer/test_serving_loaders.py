@@ -47,10 +47,23 @@ def regression_run(tmp_path_factory):
     frame.to_csv(root / "data" / "diabetes.csv", index=False)
     args = cli.build_parser().parse_args(
         [
-            "run", "--data", str(root / "data"), "--label", "target",
-            "--task", "regression", "--max-trials", "1", "--epochs", "2",
+            "run",
+            "--data",
+            str(root / "data"),
+            "--label",
+            "target",
+            "--task",
+            "regression",
+            "--max-trials",
+            "1",
+            "--epochs",
+            "2",
             # 2 epochs do not beat predicting the mean; bless it anyway.
-            "--max-mse", "1e12", "--tflite", "--output", str(root / "out"),
+            "--max-mse",
+            "1e12",
+            "--tflite",
+            "--output",
+            str(root / "out"),
         ]
     )
     summary = cli.run(args)
@@ -74,10 +87,19 @@ def eval_records(pipeline_dir):
 
     import tensorflow as tf
 
-    files = sorted(glob.glob(os.path.join(
-        pipeline_dir, "pipeline_root", "CsvExampleGen", "examples", "*",
-        "Split-eval", "*",
-    )))
+    files = sorted(
+        glob.glob(
+            os.path.join(
+                pipeline_dir,
+                "pipeline_root",
+                "CsvExampleGen",
+                "examples",
+                "*",
+                "Split-eval",
+                "*",
+            )
+        )
+    )
     dataset = tf.data.TFRecordDataset(files, compression_type="GZIP")
     # dtype=object: numpy's bytes dtype would strip trailing NUL bytes.
     return np.array([r.numpy() for r in dataset], dtype=object)
@@ -100,8 +122,11 @@ def test_session_loader_answers_like_object_loader(finished_run):
     keys = (
         {model_export.PREDICTIONS}
         if finished_run.task == "regression"
-        else {model_export.PROBABILITIES, model_export.CLASS_IDS,
-              model_export.CLASSES}
+        else {
+            model_export.PROBABILITIES,
+            model_export.CLASS_IDS,
+            model_export.CLASSES,
+        }
     )
     assert set(expected) == keys
 
@@ -111,13 +136,18 @@ def test_saved_model_cli_runs_a_hand_written_example(pipeline_run):
     _, summary = pipeline_run
     command = [
         os.path.join(os.path.dirname(sys.executable), "saved_model_cli"),
-        "run", "--dir", summary["pushed_model"], "--tag_set", "serve",
-        "--signature_def", "serving_default", "--input_examples",
+        "run",
+        "--dir",
+        summary["pushed_model"],
+        "--tag_set",
+        "serve",
+        "--signature_def",
+        "serving_default",
+        "--input_examples",
         'examples=[{"trip_miles":[3.5],"fare":[12.0],"tips":[3.0],'
         '"company":["Taxi Co"]}]',
     ]
-    done = subprocess.run(command, capture_output=True, text=True,
-                          timeout=300)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     for key in ("class_ids", "classes", "probabilities"):
         assert f"Result for output key {key}:" in done.stdout, done.stdout
@@ -172,9 +202,9 @@ def test_model_artifact_holds_keras_file_and_pusher_pushes_saved_model(
     finished_run,
 ):
     model_dir = model_artifact_dir(finished_run.dir)
-    assert os.path.isfile(os.path.join(
-        model_dir, "Format-Serving", "saved_model.pb"
-    ))
+    assert os.path.isfile(
+        os.path.join(model_dir, "Format-Serving", "saved_model.pb")
+    )
     assert os.path.isfile(model_export.keras_model_path(model_dir))
     # --tflite only in the regression run.
     assert os.path.isfile(model_export.tflite_model_path(model_dir)) == (
@@ -183,7 +213,9 @@ def test_model_artifact_holds_keras_file_and_pusher_pushes_saved_model(
     # The Pusher copied the SavedModel alone: TF Serving's version folder.
     pushed = set(os.listdir(finished_run.summary["pushed_model"]))
     assert "saved_model.pb" in pushed and not pushed & {
-        "Format-Keras", "Format-TFLite", "Format-Serving"
+        "Format-Keras",
+        "Format-TFLite",
+        "Format-Serving",
     }
 
 
@@ -200,7 +232,8 @@ def assert_answers_like_pushed_model(run, records, outputs):
 
     class_names = (
         data.class_names(tft_output_of(run))
-        if run.task == "classification" else None
+        if run.task == "classification"
+        else None
     )
     answers = model_export.serving_outputs(outputs, class_names)
     assert_same_answers(
@@ -259,7 +292,8 @@ def test_tflite_matches_saved_model_on_the_eval_split(finished_run, tmp_path):
         examples=tf.constant(records, tf.string)
     )
     outputs = tflite_outputs(
-        model_export.tflite_model_path(model_dir), transformed,
+        model_export.tflite_model_path(model_dir),
+        transformed,
         [t.name for t in model.inputs],
     )
     assert_answers_like_pushed_model(finished_run, records, outputs)

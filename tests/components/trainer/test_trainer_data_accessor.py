@@ -49,7 +49,8 @@ def _fn_args(pipeline_output, model_uri, **custom_config):
     examples, graph = tuner_harness.transform_outputs(pipeline_output)
     input_dict = {
         keys.EXAMPLES_KEY: _artifact(
-            standard_artifacts.Examples, examples,
+            standard_artifacts.Examples,
+            examples,
             split_names='["train", "eval"]',
         ),
         keys.TRANSFORM_GRAPH_KEY: _artifact(
@@ -59,7 +60,9 @@ def _fn_args(pipeline_output, model_uri, **custom_config):
     config = {
         # One model: these tests are about reading (the ensemble's own
         # test asks for one).
-        **tuner_harness.TAXI_CONFIG.to_dict(), "epochs": 1, "ensemble": 1,
+        **tuner_harness.TAXI_CONFIG.to_dict(),
+        "epochs": 1,
+        "ensemble": 1,
         **custom_config,
     }
     exec_properties = {
@@ -77,8 +80,12 @@ def _fn_args(pipeline_output, model_uri, **custom_config):
     fn_args.serving_model_dir = path_utils.serving_model_dir(model_uri)
     [best] = glob.glob(
         os.path.join(
-            str(pipeline_output), "pipeline_root", "AutoKerasTuner",
-            "best_hyperparameters", "*", "best_hyperparameters.txt",
+            str(pipeline_output),
+            "pipeline_root",
+            "AutoKerasTuner",
+            "best_hyperparameters",
+            "*",
+            "best_hyperparameters.txt",
         )
     )
     with open(best) as f:
@@ -92,7 +99,8 @@ def _split_pattern(pipeline_output, split):
 
     examples, _ = tuner_harness.transform_outputs(pipeline_output)
     artifacts = _artifact(
-        standard_artifacts.Examples, examples,
+        standard_artifacts.Examples,
+        examples,
         split_names='["train", "eval"]',
     )
     return os.path.join(artifact_utils.get_split_uri(artifacts, split), "*")
@@ -133,7 +141,8 @@ def test_run_fn_reads_through_the_data_accessor(
         fn_args.transform_output
     ).transformed_metadata.schema
     assert sorted(patterns for patterns, _, _ in spy.calls) == [
-        fn_args.eval_files, fn_args.train_files
+        fn_args.eval_files,
+        fn_args.train_files,
     ]
     for _, options, called_schema in spy.calls:
         assert options.num_epochs == 1 and not options.shuffle
@@ -141,7 +150,8 @@ def test_run_fn_reads_through_the_data_accessor(
     # The model trained on those examples (val_loss: on the eval split) and
     # was exported.
     [epoch] = [
-        r.getMessage() for r in caplog.records
+        r.getMessage()
+        for r in caplog.records
         if r.name == "components.trainer.epoch_log"
     ]
     assert epoch.startswith("epoch 1/1") and "val_loss" in epoch
@@ -154,8 +164,8 @@ def test_run_fn_reads_through_the_data_accessor(
 def test_run_fn_without_a_data_accessor_reads_the_files(
     pipeline_run, tmp_path, monkeypatch
 ):
-    from components.util import transformed_data as data
     from components.trainer import train as trainer
+    from components.util import transformed_data as data
 
     output, _ = pipeline_run
     fn_args = _fn_args(output, str(tmp_path / "model"))
@@ -184,9 +194,9 @@ def test_the_accessor_gives_the_direct_readers_arrays(
     (refit: train then eval)."""
     import tensorflow_transform as tft
 
-    from components.util import feature_kinds
     from components.trainer import final_fit
     from components.trainer import train as trainer
+    from components.util import feature_kinds
 
     output, _ = pipeline_run
     fn_args = _fn_args(output, str(tmp_path / "model"))
@@ -226,9 +236,9 @@ def test_a_split_over_the_memory_limit_streams_from_the_accessor(
 ):
     import tensorflow_transform as tft
 
-    from components.util import transformed_data as data
-    from components.util import feature_kinds
     from components.trainer import train as trainer
+    from components.util import feature_kinds
+    from components.util import transformed_data as data
 
     output, _ = pipeline_run
     fn_args = _fn_args(output, str(tmp_path / "model"))
@@ -237,7 +247,11 @@ def test_a_split_over_the_memory_limit_streams_from_the_accessor(
     train = sorted(glob.glob(_split_pattern(output, "train")))
     label = data.label_keys(config)
     streamed = data.load_split(
-        train, tft_output, label, batch_size=64, in_memory_limit_bytes=0,
+        train,
+        tft_output,
+        label,
+        batch_size=64,
+        in_memory_limit_bytes=0,
         batches=trainer._accessor_batches(
             fn_args.data_accessor, fn_args.train_files, tft_output
         ),
@@ -280,23 +294,37 @@ def test_an_ensemble_is_exported_as_one_serving_model(
         trainer.run_fn(fn_args)
     [scores] = chosen
     assert len(scores) == 2 and all(np.isfinite(scores))
-    assert any("serving the best 2 averaged" in r.getMessage()
-               for r in caplog.records)
+    assert any(
+        "serving the best 2 averaged" in r.getMessage() for r in caplog.records
+    )
     import tensorflow as tf
 
     served = str(tmp_path / "model" / "Format-Serving")
-    raw = glob.glob(os.path.join(
-        str(output), "pipeline_root", "CsvExampleGen", "examples", "*",
-        "Split-test", "*",
-    ))
-    records = np.array([
-        r.numpy() for r in tf.data.TFRecordDataset(
-            raw, compression_type="GZIP").take(8)
-    ], dtype=object)
+    raw = glob.glob(
+        os.path.join(
+            str(output),
+            "pipeline_root",
+            "CsvExampleGen",
+            "examples",
+            "*",
+            "Split-test",
+            "*",
+        )
+    )
+    records = np.array(
+        [
+            r.numpy()
+            for r in tf.data.TFRecordDataset(
+                raw, compression_type="GZIP"
+            ).take(8)
+        ],
+        dtype=object,
+    )
     answers = serving_loaders.object_loader_answers(served, records)
     assert answers["probabilities"].shape[0] == 8
-    np.testing.assert_allclose(answers["probabilities"].sum(axis=1), 1.0,
-                               rtol=1e-5)
+    np.testing.assert_allclose(
+        answers["probabilities"].sum(axis=1), 1.0, rtol=1e-5
+    )
     serving_loaders.assert_same_answers(
         answers, serving_loaders.session_loader_answers(served, records)
     )
@@ -320,8 +348,8 @@ def _exported_models(monkeypatch):
 def _eval_loss(model, output, fn_args):
     import tensorflow_transform as tft
 
-    from components.util import feature_kinds
     from components.trainer import final_fit
+    from components.util import feature_kinds
 
     splits = final_fit.fit_data(
         final_fit.WARM,
@@ -373,7 +401,8 @@ def test_a_warm_start_begins_at_the_best_trials_checkpoint(
         trainer.run_fn(fn_args)
     recipe = fn_args.hyperparameters["final_fit"]
     [start] = [
-        r.getMessage() for r in caplog.records
+        r.getMessage()
+        for r in caplog.records
         if r.getMessage().startswith("warm start:")
     ]
     assert f"trial {recipe['trial_number']}'s best epoch" in start, start

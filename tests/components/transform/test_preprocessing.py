@@ -3,6 +3,7 @@ analyzers: numeric columns z-scored together, missing values filled."""
 
 import numpy as np
 import pytest
+
 from tests.helpers.transform_harness import analyze_and_transform
 from tests.helpers.transform_harness import numeric_table
 
@@ -87,39 +88,45 @@ def _example(values):
             continue  # the cell is missing: no feature at all
         if isinstance(value, float):
             feature[name] = tf.train.Feature(
-                float_list=tf.train.FloatList(value=[value]))
+                float_list=tf.train.FloatList(value=[value])
+            )
         elif isinstance(value, int):
             feature[name] = tf.train.Feature(
-                int64_list=tf.train.Int64List(value=[value]))
+                int64_list=tf.train.Int64List(value=[value])
+            )
         else:
             feature[name] = tf.train.Feature(
-                bytes_list=tf.train.BytesList(value=[value.encode()]))
+                bytes_list=tf.train.BytesList(value=[value.encode()])
+            )
     return tf.train.Example(features=tf.train.Features(feature=feature))
 
 
 def test_optional_numbers_read_dense_and_missing_cells_still_get_the_mean(
-        tmp_path):
+    tmp_path,
+):
     """The curated schema declares optional numeric columns dense with a
     missing marker (faster Transform); through TFXIO, TFT and the serving
     parser a missing cell still becomes its column's mean (0)."""
     import tensorflow as tf
     import tensorflow_data_validation as tfdv
     from tensorflow_transform.tf_metadata import schema_utils
-    from tests.helpers.transform_harness import analyze_and_transform_examples
 
-    from components.util import feature_kinds
     from components.feature_kinds_gen import curation
+    from components.util import feature_kinds
+    from tests.helpers.transform_harness import analyze_and_transform_examples
 
     rng = np.random.default_rng(0)
     rows = []
     for r in range(300):
-        rows.append({
-            "price": None if r % 7 == 0 else float(rng.normal(50, 10)),
-            "count": None if r % 5 == 0 else int(rng.integers(0, 100)),
-            "always": float(rng.normal()),
-            "colour": ["red", "green", "blue"][r % 3],
-            "label": "yes" if r % 2 else "no",
-        })
+        rows.append(
+            {
+                "price": None if r % 7 == 0 else float(rng.normal(50, 10)),
+                "count": None if r % 5 == 0 else int(rng.integers(0, 100)),
+                "always": float(rng.normal()),
+                "colour": ["red", "green", "blue"][r % 3],
+                "label": "yes" if r % 2 else "no",
+            }
+        )
     path = str(tmp_path / "rows.tfrecord")
     with tf.io.TFRecordWriter(path) as writer:
         for row in rows:
@@ -137,7 +144,8 @@ def test_optional_numbers_read_dense_and_missing_cells_still_get_the_mean(
     assert isinstance(spec["price"], tf.io.FixedLenFeature)
     assert np.isnan(spec["price"].default_value).all()
     assert np.ravel(spec["count"].default_value).tolist() == [
-        feature_kinds.MISSING_INT]
+        feature_kinds.MISSING_INT
+    ]
     # Only optional numbers change: the rest read as SchemaGen inferred.
     inferred = schema_utils.schema_as_feature_spec(schema).feature_spec
     for name in ("always", "colour", "label"):
@@ -148,14 +156,18 @@ def test_optional_numbers_read_dense_and_missing_cells_still_get_the_mean(
         config.to_dict(), feature_kinds.read_column_table(curated)
     )
     transformed, tft_output = analyze_and_transform_examples(
-        path, curated, custom_config, str(tmp_path / "tft"))
+        path, curated, custom_config, str(tmp_path / "tft")
+    )
     by_key = {d.name: d.key for d in decisions}
     for name in ("price", "count"):
-        raw = np.array([np.nan if r[name] is None else r[name] for r in rows],
-                       dtype=np.float64)
+        raw = np.array(
+            [np.nan if r[name] is None else r[name] for r in rows],
+            dtype=np.float64,
+        )
         present = ~np.isnan(raw)
         out = np.array(
-            [float(np.ravel(t[by_key[name]])[0]) for t in transformed])
+            [float(np.ravel(t[by_key[name]])[0]) for t in transformed]
+        )
         assert np.all(out[~present] == 0.0), name
         expected = (raw[present] - raw[present].mean()) / raw[present].std()
         np.testing.assert_allclose(out[present], expected, atol=1e-3)

@@ -12,15 +12,24 @@ from components.util import feature_kinds
 from components.util import transformed_data as data
 
 TABLE = [
-    feature_kinds.ColumnDecision("zip code", "zip_code", "categorical",
-                                 "int, 12 distinct"),
+    feature_kinds.ColumnDecision(
+        "zip code", "zip_code", "categorical", "int, 12 distinct"
+    ),
     feature_kinds.ColumnDecision("notes", "notes", "text", "--text"),
     feature_kinds.ColumnDecision("price", "price", "numerical", "float"),
     feature_kinds.ColumnDecision("id", "id", "excluded", "ID-like"),
-    feature_kinds.ColumnDecision("photo", "photo", "image", "image bytes",
-                                 image_shape=[8, 6, 3]),
-    feature_kinds.ColumnDecision("y", "y", "label", "float, the label",
-                                 task="regression", mean=2.5, std=0.5),
+    feature_kinds.ColumnDecision(
+        "photo", "photo", "image", "image bytes", image_shape=[8, 6, 3]
+    ),
+    feature_kinds.ColumnDecision(
+        "y",
+        "y",
+        "label",
+        "float, the label",
+        task="regression",
+        mean=2.5,
+        std=0.5,
+    ),
 ]
 
 
@@ -69,9 +78,12 @@ def test_custom_config_carries_the_schema_table_in_the_same_encoding():
 
 
 def test_inputs_take_their_kind_and_the_label_its_moments_from_the_table(
-        tmp_path):
+    tmp_path,
+):
     output = _TransformOutput(
-        tmp_path, _schema(TABLE), _spec(),
+        tmp_path,
+        _schema(TABLE),
+        _spec(),
         {feature_kinds.vocabulary_name("zip_code"): 12},
     )
     config = feature_kinds.TransformConfig(label="y", task="regression")
@@ -83,7 +95,9 @@ def test_inputs_take_their_kind_and_the_label_its_moments_from_the_table(
         output, config, ["train.gz"], batches=unread
     )
     assert [(f.name, f.kind) for f in features] == [
-        ("notes", "text"), ("photo", "image"), ("price", "numerical"),
+        ("notes", "text"),
+        ("photo", "image"),
+        ("price", "numerical"),
         ("zip_code", "categorical"),
     ]
     by_name = {f.name: f for f in features}
@@ -92,12 +106,16 @@ def test_inputs_take_their_kind_and_the_label_its_moments_from_the_table(
     assert (label.task, label.mean, label.std) == ("regression", 2.5, 0.5)
 
 
-def test_a_label_without_moments_gets_them_from_the_transformed_data(
-        tmp_path):
-    table = TABLE[:-1] + [feature_kinds.ColumnDecision(
-        "y", "y", "label", "float, the label", task="regression")]
+def test_a_label_without_moments_gets_them_from_the_transformed_data(tmp_path):
+    table = TABLE[:-1] + [
+        feature_kinds.ColumnDecision(
+            "y", "y", "label", "float, the label", task="regression"
+        )
+    ]
     output = _TransformOutput(
-        tmp_path, _schema(table), _spec(),
+        tmp_path,
+        _schema(table),
+        _spec(),
         {feature_kinds.vocabulary_name("zip_code"): 12},
     )
     config = feature_kinds.TransformConfig(label="y", task="regression")
@@ -117,7 +135,9 @@ def test_a_label_without_moments_gets_them_from_the_transformed_data(
 def test_a_transformed_feature_outside_the_table_is_refused(tmp_path):
     spec = dict(_spec(), stray=tf.io.FixedLenFeature([1], tf.float32))
     output = _TransformOutput(
-        tmp_path, _schema(TABLE), spec,
+        tmp_path,
+        _schema(TABLE),
+        spec,
         {feature_kinds.vocabulary_name("zip_code"): 12},
     )
     config = feature_kinds.TransformConfig(label="y", task="regression")
@@ -127,12 +147,20 @@ def test_a_transformed_feature_outside_the_table_is_refused(tmp_path):
 
 def test_without_a_curated_schema_kinds_come_from_config_and_dtypes():
     config = feature_kinds.TransformConfig(
-        label="y", text_features=["notes"], categorical_features=["zip"],
+        label="y",
+        text_features=["notes"],
+        categorical_features=["zip"],
         exclude_features=["id"],
     )
     table = feature_kinds.column_table_without_statistics(
-        {"y": True, "notes": True, "colour": True, "zip": False,
-         "price": False, "id": False},
+        {
+            "y": True,
+            "notes": True,
+            "colour": True,
+            "zip": False,
+            "price": False,
+            "id": False,
+        },
         config,
     )
     assert {d.name: (d.kind, d.task) for d in table} == {

@@ -59,7 +59,8 @@ def test_the_same_seed_gives_the_same_batches_and_another_seed_others():
         arguments = data.in_memory_batches(x, y, None, 8, seed)
         return [
             labels.numpy().tolist()
-            for epoch in _epochs(arguments, 2) for _, labels in epoch
+            for epoch in _epochs(arguments, 2)
+            for _, labels in epoch
         ]
 
     assert order(3) == order(3)
@@ -100,7 +101,13 @@ def test_automodel_fit_draws_the_shuffle_seed_from_the_seeded_rng():
         hp = keras_tuner.HyperParameters()
         model = hypermodel.build(hp)
         history = hypermodel.fit(
-            hp, model, x, y, validation_data=(x, y), epochs=2, verbose=0,
+            hp,
+            model,
+            x,
+            y,
+            validation_data=(x, y),
+            epochs=2,
+            verbose=0,
             input_pipeline=recording,
         )
         losses.append(history.history["val_loss"])

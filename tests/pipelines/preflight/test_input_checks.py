@@ -14,8 +14,8 @@ import os
 
 import pytest
 
-from pipelines.preflight import input_checks
 from pipelines import cli
+from pipelines.preflight import input_checks
 
 
 def _write(path, text):
@@ -255,7 +255,9 @@ def test_empty_column_name_names_its_position(tmp_path, header, position):
     assert "has no name" in error
 
 
-@pytest.mark.parametrize("delimiter, name", [(";", "semicolon"), ("\t", "tab")])
+@pytest.mark.parametrize(
+    "delimiter, name", [(";", "semicolon"), ("\t", "tab")]
+)
 def test_other_delimiters_are_detected(capsys, tmp_path, delimiter, name):
     text = f"x{delimiter}y\n1{delimiter}a\n2,5{delimiter}b\n"
     data = _data(tmp_path, text)

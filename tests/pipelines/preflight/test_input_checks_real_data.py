@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from pipelines.preflight import input_checks
 from pipelines import sample_data
+from pipelines.preflight import input_checks
 
 
 def test_taxi_sample_passes_with_flags(taxi_sample):

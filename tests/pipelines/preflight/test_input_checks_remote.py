@@ -51,9 +51,13 @@ def test_remote_gzip_and_a_bad_file_are_read_too(remote_sample):
     rows = input_checks.check_csv_input(
         remote, "payment_type", "classification"
     ).rows
-    assert rows == 2 * input_checks.check_csv_input(
-        local, "payment_type", "classification"
-    ).rows
+    assert (
+        rows
+        == 2
+        * input_checks.check_csv_input(
+            local, "payment_type", "classification"
+        ).rows
+    )
     with tf.io.gfile.GFile(f"{remote}/sheet.csv", "wb") as f:
         f.write(b"PK\x03\x04\x14\x00\x00\x00binary")
     with pytest.raises(input_files.InputError, match="ZIP archive"):

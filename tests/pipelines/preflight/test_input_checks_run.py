@@ -7,9 +7,9 @@ import struct
 
 import pytest
 
+from pipelines import cli
 from pipelines.preflight import input_checks
 from pipelines.preflight.input_files import masked_crc32c
-from pipelines import cli
 
 InputError = input_checks.InputError
 
@@ -75,7 +75,7 @@ def test_output_that_is_not_writable(tmp_path, monkeypatch):
     with pytest.raises(InputError, match="'.*out' is not writable"):
         input_checks.check_output_dir(str(out))
     with pytest.raises(
-        InputError, match="cannot be created: .* is not " "writable"
+        InputError, match="cannot be created: .* is not writable"
     ):
         input_checks.check_output_dir(str(out / "new"))
 

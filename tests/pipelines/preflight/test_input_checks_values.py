@@ -126,14 +126,14 @@ def test_flag_naming_the_label(tmp_path, flag):
 def test_column_in_two_flags(tmp_path):
     error = _refused(
         _data(tmp_path, TABLE),
-        "Column 'note' is in both --categorical " "and --text",
+        "Column 'note' is in both --categorical and --text",
         categorical=["note"],
         text=["note"],
     )
     assert "one kind" in error
     _refused(
         _data(tmp_path, TABLE),
-        "'city' is in both --text and " "--exclude",
+        "'city' is in both --text and --exclude",
         text=["city"],
         exclude=["city"],
     )

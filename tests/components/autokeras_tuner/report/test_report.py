@@ -195,7 +195,11 @@ def test_best_is_derived_when_not_given(results):
                 {"trial_id": "0001", "status": "INVALID", "score": None},
             ],
         },
-        {"trials": [{"trial_id": "0000", "status": "COMPLETED", "score": 1.0}]},
+        {
+            "trials": [
+                {"trial_id": "0000", "status": "COMPLETED", "score": 1.0}
+            ]
+        },
     ],
 )
 def test_degenerate_results_render(results):
@@ -218,9 +222,7 @@ def test_all_failed_says_so(results):
 
 def test_markdown_summary(results):
     markdown = report.render_markdown(results)
-    assert (
-        "**Best trial 4**: val_loss = 0.5200 (lower is better)" in markdown
-    )
+    assert "**Best trial 4**: val_loss = 0.5200 (lower is better)" in markdown
     assert "| **4** ★ | mutated: dense_block_1 | 0.5200 |" in markdown
     assert "`&lt;script&gt;alert(1)&lt;/script&gt;`" in markdown
     assert "out of memory at batch 64; retried with 32" in markdown
@@ -241,7 +243,8 @@ def test_write_report_writes_both_files_and_the_artifact_files(
     )
     # No temporary files left, and no v1 mlpipeline-ui-metadata.json.
     assert sorted(os.listdir(tmp_path / "report")) == [
-        "report.html", "report.md"
+        "report.html",
+        "report.md",
     ]
     assert html_uri.is_file() and markdown_uri.is_file()
     with open(paths["html"], encoding="utf-8") as f:
@@ -249,7 +252,9 @@ def test_write_report_writes_both_files_and_the_artifact_files(
     with open(paths["markdown"], encoding="utf-8") as f:
         assert markdown_uri.read_text(encoding="utf-8") == f.read()
     assert html_uri.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
-    assert "## Best hyperparameters" in markdown_uri.read_text(encoding="utf-8")
+    assert "## Best hyperparameters" in markdown_uri.read_text(
+        encoding="utf-8"
+    )
 
 
 def test_write_report_refuses_a_directory_of_files(results, tmp_path):
@@ -267,11 +272,14 @@ def test_write_report_on_a_non_local_filesystem(results):
 
     root = "ram://report_test"
     paths = report.write_report(
-        results, f"{root}/tuner_results", f"{root}/report_html",
+        results,
+        f"{root}/tuner_results",
+        f"{root}/report_html",
         f"{root}/report_markdown",
     )
     assert sorted(tf.io.gfile.listdir(f"{root}/tuner_results")) == [
-        "report.html", "report.md"
+        "report.html",
+        "report.md",
     ]
     for key in ("html", "html_artifact", "markdown", "markdown_artifact"):
         assert paths[key].startswith("ram://")

@@ -14,9 +14,9 @@ import yaml
 from google.protobuf import json_format
 from kfp.pipeline_spec import pipeline_spec_pb2
 
-from components.util import feature_kinds
-from components.autokeras_tuner.report import artifacts as report_artifacts
 from components.autokeras_tuner import spec
+from components.autokeras_tuner.report import artifacts as report_artifacts
+from components.util import feature_kinds
 from pipelines import kubeflow_runner
 from tests.pipelines.test_kubeflow_compile import compile_to
 
@@ -68,17 +68,14 @@ def test_the_pod_entrypoint_resolves_the_titles_to_our_classes(
         runtime = pipeline_spec_pb2.ArtifactList()
         item = runtime.artifacts.add()
         item.uri = f"gs://bucket/root/AutoKerasTuner/{key}"
-        json_format.ParseDict(
-            tuner_outputs[key]["artifactType"], item.type
-        )
+        json_format.ParseDict(tuner_outputs[key]["artifactType"], item.type)
         artifacts[key] = runtime
     parsed = kubeflow_v2_entrypoint_utils.parse_raw_artifact_dict(
         artifacts, {}
     )
     assert type(parsed[spec.REPORT_HTML_KEY][0]) is report_artifacts.HTML
     assert (
-        type(parsed[spec.REPORT_MARKDOWN_KEY][0])
-        is report_artifacts.Markdown
+        type(parsed[spec.REPORT_MARKDOWN_KEY][0]) is report_artifacts.Markdown
     )
     code = (
         "from tfx.utils import import_utils as u; "
@@ -86,8 +83,11 @@ def test_the_pod_entrypoint_resolves_the_titles_to_our_classes(
         "u.import_class_by_path('system.Markdown').TYPE_NAME)"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True,
-        check=True, cwd="/",  # imported by path, not from the cwd
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd="/",  # imported by path, not from the cwd
     ).stdout.split()
     assert out == ["system.HTML", "system.Markdown"]
 
@@ -96,9 +96,21 @@ def test_the_wheel_the_images_install_ships_the_system_package(tmp_path):
     # docker/Dockerfile pip-installs the checkout: the wheel must hold
     # system/, or every tuner pod fails to import `system.HTML`.
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps",
-         "--no-build-isolation", "--quiet", "-w", str(tmp_path), ROOT],
-        check=True, capture_output=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--quiet",
+            "-w",
+            str(tmp_path),
+            ROOT,
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     [wheel] = tmp_path.glob("autokeras_tfx-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
@@ -107,9 +119,7 @@ def test_the_wheel_the_images_install_ships_the_system_package(tmp_path):
 
 
 @pytest.mark.slow
-def test_the_tuner_pod_writes_both_files_at_their_uris(
-    pipeline_run, tmp_path
-):
+def test_the_tuner_pod_writes_both_files_at_their_uris(pipeline_run, tmp_path):
     """The tuner's compiled container, run as a KFP 2 pod runs it, on the
     session pipeline's real upstream outputs (the whole pipeline pod by pod
     is tests/pipelines/test_kubeflow_pod_runs.py)."""
@@ -133,8 +143,10 @@ def test_the_tuner_pod_writes_both_files_at_their_uris(
     workdir = tmp_path / "home"
     workdir.mkdir()
     launcher = kfp_launcher.Launcher(
-        kfp_launcher.load_spec(path), pipeline_root=str(tmp_path / "root"),
-        parameters={"max_trials": 1}, workdir=str(workdir),
+        kfp_launcher.load_spec(path),
+        pipeline_root=str(tmp_path / "root"),
+        parameters={"max_trials": 1},
+        workdir=str(workdir),
     )
     # The upstream artifacts, as their producers' pods would list them:
     # the local run's, under the same component ids.
@@ -145,12 +157,19 @@ def test_the_tuner_pod_writes_both_files_at_their_uris(
         name, key = producer["producerTask"], producer["outputArtifactKey"]
         found = sorted(glob.glob(os.path.join(root, name, key, "*")))
         listed = launcher.outputs.setdefault(name, {})
-        listed[key] = [{
-            "name": f"{name}/{key}",
-            "uri": found[-1],
-            "metadata": {"split_names": '["train", "eval"]'}
-            if key.endswith("examples") else {},
-        }] if found else []  # a resolver: nothing on a first run
+        listed[key] = (
+            [
+                {
+                    "name": f"{name}/{key}",
+                    "uri": found[-1],
+                    "metadata": {"split_names": '["train", "eval"]'}
+                    if key.endswith("examples")
+                    else {},
+                }
+            ]
+            if found
+            else []
+        )  # a resolver: nothing on a first run
     launcher.run_task("AutoKerasTuner")
 
     [html] = launcher.outputs["AutoKerasTuner"][spec.REPORT_HTML_KEY]
@@ -167,21 +186,34 @@ def test_the_tuner_pod_writes_both_files_at_their_uris(
     copy = tmp_path / "report.html"
     copy.write_text(page, encoding="utf-8")
     chromium = [
-        "chromium", "--headless", "--no-sandbox", "--disable-gpu",
-        "--disable-dev-shm-usage", f"--user-data-dir={tmp_path / 'profile'}",
+        "chromium",
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={tmp_path / 'profile'}",
     ]
     dom = subprocess.run(
         chromium + ["--dump-dom", f"file://{copy}"],
-        capture_output=True, text=True, timeout=120, check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     ).stdout
     assert "<svg" in dom and 'id="trial-' in dom
     screenshot = os.environ.get("AKT_REPORT_SCREENSHOT") or str(
         tmp_path / "report.png"
     )
     subprocess.run(
-        chromium + [f"--screenshot={screenshot}", "--window-size=1280,1600",
-                    f"file://{copy}"],
-        capture_output=True, timeout=120, check=True,
+        chromium
+        + [
+            f"--screenshot={screenshot}",
+            "--window-size=1280,1600",
+            f"file://{copy}",
+        ],
+        capture_output=True,
+        timeout=120,
+        check=True,
     )
     with open(screenshot, "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
