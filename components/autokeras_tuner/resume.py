@@ -11,7 +11,11 @@ trial starts and ends (`save_progress`), under a folder named by the search's fi
 in the pipeline's run history (`<history_dir>/<scope>/searches/<digest>/`)
 when the pipeline has one, else beside the outputs (`.resume/<digest>/`).
 An execution whose own output holds no state yet copies that state in and
-continues it (`continue_interrupted`); a finished search removes it.
+continues it (`continue_interrupted`). A finished search keeps its copy in
+the run history until the run ends (`keep_until_recorded`; the
+RunHistoryRecorder drops it, `drop_recorded_copy`), so a run killed after
+the search but before the end reuses the finished search instead of
+searching again; beside the outputs, a finished search removes it.
 
 The fingerprint covers everything a search depends on, by content, so
 that another run on the same data finds it: every execution property
@@ -46,6 +50,8 @@ from search_space import storage
 LOGGER = logging.getLogger(__name__)
 RESUME_DIR = ".resume"
 SEARCHES_DIR = "searches"
+# In tuner_results: which durable copy the run's recorder drops at the end.
+COPY_RECORD = "durable_copy.json"
 # Inputs identified by their records, whatever the sharding.
 RECORD_INPUTS = ("examples",)
 # The warm start, by the one record the tuner reads of it.
@@ -256,6 +262,25 @@ def finished(saved):
     """The search is complete: nothing to continue for its fingerprint."""
     if fileio.exists(saved):
         fileio.rmtree(saved)
+
+
+def keep_until_recorded(results_uri, saved):
+    """The search is complete; its copy stays until the run is recorded:
+    `results_uri` names it for `drop_recorded_copy`."""
+    storage.write_json_atomically(
+        _join(results_uri, COPY_RECORD), {"path": saved}
+    )
+
+
+def drop_recorded_copy(results_uri):
+    """Removes the durable copy a finished search kept (the run is over:
+    nothing is left to reuse); returns its path, or None."""
+    record = storage.read_json(_join(results_uri, COPY_RECORD), {})
+    saved = record.get("path")
+    if not saved:
+        return None
+    finished(saved)
+    return saved
 
 
 def _sync_tree(source, destination):

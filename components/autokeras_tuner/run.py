@@ -83,7 +83,12 @@ def run(
     search.write_best_hyperparameters(
         tuner, best_hyperparameters_uri, settings
     )
-    resume.finished(saved)
+    if history_folder:
+        # Until the run ends: killed before then, the next run of the same
+        # inputs takes the finished search instead of searching again.
+        resume.keep_until_recorded(results_uri, saved)
+    else:
+        resume.finished(saved)
 
 
 def warm_start_configurations(warmup_uris, target):

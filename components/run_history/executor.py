@@ -10,6 +10,7 @@ from tfx.types import artifact_utils
 from tfx.utils import io_utils
 from tfx.utils import path_utils
 
+from components.autokeras_tuner import resume
 from components.run_history import records
 from components.run_history import spec
 from components.util import feature_kinds
@@ -128,6 +129,8 @@ class RecorderExecutor(base_executor.BaseExecutor):
                 folder, destination, _columns(input_dict), pushed.uri, run_id
             )
         records.write_search(folder, search_results, results_uri, run_id)
+        # The run is over: the finished search's durable copy has served.
+        resume.drop_recorded_copy(results_uri)
         LOGGER.info(
             "recorded for the next run: this search%s",
             " and the pushed model" if pushed_now else "",

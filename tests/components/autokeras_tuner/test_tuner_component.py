@@ -6,7 +6,10 @@ Transform output of the session's pipeline run (400 taxi rows).
 - two worker processes complete a search with the same bookkeeping as one;
 - a second run given the first run's results starts from its best
   configuration (warm start);
-- the search report renders in headless Chromium.
+- the search report renders in headless Chromium;
+- a finished search is taken again, not re-run, by the next execution of
+  the same inputs until the run is recorded (a run killed after its
+  search).
 """
 
 import glob
@@ -21,6 +24,8 @@ import time
 
 import pytest
 
+from components.autokeras_tuner import resume
+from components.autokeras_tuner import spec
 from tests.helpers import tuner_harness
 
 pytestmark = pytest.mark.slow
@@ -244,3 +249,36 @@ def test_the_trainer_is_handed_the_searchs_run_time_epochs_and_seed(straight):
         written = json.load(f)
     # tuner_harness.request's epochs and seed.
     assert written["run_parameters"] == {"epochs": 2, "seed": 0}
+
+
+def test_a_finished_search_is_taken_again_until_the_run_is_recorded(
+    pipeline_run, tmp_path
+):
+    """A run killed after the search, before its end: the next run's tuner
+    (new output URIs, same inputs) reuses the finished search."""
+    history = {
+        spec.HISTORY_DIR_KEY: str(tmp_path / "history"),
+        spec.SCOPE_KEY: "taxi/payment_type",
+    }
+
+    def saved_copies():
+        return glob.glob(str(tmp_path / "history" / "*" / "searches" / "*"))
+
+    first = tuner_harness.run(
+        tuner_harness.request(pipeline_run[0], tmp_path / "first", **history)
+    )
+    assert len(saved_copies()) == 1  # kept: the run has not been recorded
+    again = tuner_harness.run(
+        tuner_harness.request(pipeline_run[0], tmp_path / "again", **history)
+    )
+    assert [t["status"] for t in again["trials"]] == ["COMPLETED"] * 4
+    # Not one trial ran again: each has the first search's attempt and time.
+    assert [(t["attempts"], t["seconds"]) for t in again["trials"]] == [
+        (1, t["seconds"]) for t in first["trials"]
+    ]
+    assert again["best_trial_id"] == first["best_trial_id"]
+    # The run's end (RunHistoryRecorder) drops the copy that has served.
+    _, results_uri = tuner_harness.outputs(tmp_path / "again")
+    [kept] = saved_copies()
+    assert resume.drop_recorded_copy(results_uri) == kept
+    assert saved_copies() == []
