@@ -21,7 +21,10 @@ import traceback
 from components.util import feature_kinds
 from pipelines import cli_args
 from pipelines import kfp_cli
+from pipelines import run_lock
 from pipelines.preflight import input_checks
+from pipelines.preflight import run_checks
+from pipelines.preflight import split_checks
 
 
 def _add_run_arguments(parser, data_required):
@@ -134,6 +137,9 @@ def run(args):
     if args.image_weights:
         args.image_weights = _checked_image_weights(args.image_weights)
     input_checks.check_output_dir(args.output)
+    if args.pipeline_name is not None:
+        # Before anything is written: the name must stay inside --output.
+        run_checks.check_pipeline_name(args.pipeline_name)
     columns = None
     if args.input_format == "csv":
         header = input_checks.csv_header(args.data)
@@ -174,6 +180,10 @@ def run(args):
         columns = _check_image_input(args)
     else:
         input_checks.check_tfrecord_input(args.data)
+    if getattr(args, "rows", None) is not None:
+        # Every split a few rows, or a clear word now instead of a late,
+        # misleading one (pipelines/preflight/split_checks.py).
+        split_checks.check_split_rows(args.rows, cli_args.resolved_split(args))
     config = cli_args.transform_config(args)
     from pipelines import console as console_lib
 
@@ -197,18 +207,28 @@ def _run_pipeline(args, config, columns, console):
     def say(line):
         print(line, file=console.stream, flush=True)
 
-    # The helpers import TFX (heavy) only now: the input is known good.
-    pipeline, paths = _local_pipeline(args, config, columns, console, say)
-    started = time.monotonic()
-    stage_seconds = _run_with_progress(pipeline, args, console)
-    return _summarize(
-        paths, stage_seconds, time.monotonic() - started, console, say
-    )
+    # _local_pipeline takes the pipeline directory's lease (one writer per
+    # pipeline); it is held until the run ends, however it ends.
+    args.run_lease = None
+    try:
+        # The helpers import TFX (heavy) only now: the input is known good.
+        pipeline, paths = _local_pipeline(args, config, columns, console, say)
+        started = time.monotonic()
+        stage_seconds = _run_with_progress(pipeline, args, console)
+        return _summarize(
+            paths, stage_seconds, time.monotonic() - started, console, say
+        )
+    finally:
+        if args.run_lease is not None:
+            args.run_lease.release()
 
 
 def _local_pipeline(args, config, columns, console, say):
-    """Claims the pipeline's directory, moves the log into it and builds
-    the local pipeline; returns it and its `local_runner.local_paths`."""
+    """Takes the pipeline directory's lease (`args.run_lease`), claims the
+    directory, moves the log into it and builds the local pipeline;
+    returns it and its `local_runner.local_paths`."""
+    from pipelines import console as console_lib
+    from pipelines import interrupted_runs
     from pipelines import local_runner
 
     identity = local_runner.run_identity(
@@ -217,18 +237,34 @@ def _local_pipeline(args, config, columns, console, say):
     args.pipeline_name = (
         args.pipeline_name or local_runner.default_pipeline_name(identity)
     )
+    paths = local_runner.local_paths(args.output, args.pipeline_name)
+    log_path = os.path.join(
+        paths["pipeline_dir"],
+        "logs",
+        time.strftime("run-%Y%m%dT%H%M%SZ.log", time.gmtime()),
+    )
+    # Before anything is written there: a second run into this pipeline
+    # stops here, naming the running one (issue 26).
+    args.run_lease = run_lock.acquire(paths["pipeline_dir"], log_path)
     has_earlier_runs = local_runner.claim_pipeline_dir(
         args.output, args.pipeline_name, identity
     )
-    paths = local_runner.local_paths(args.output, args.pipeline_name)
-    console.move_log(
-        os.path.join(
-            paths["pipeline_dir"],
-            "logs",
-            time.strftime("run-%Y%m%dT%H%M%SZ.log", time.gmtime()),
-        )
-    )
+    console.move_log(log_path)
     args.log_path = console.log_path
+    # Under the lease no other run of the pipeline is alive: whatever ML
+    # Metadata still calls RUNNING was killed (pipelines/interrupted_runs).
+    for node, execution_id, removed in interrupted_runs.cancel_interrupted(
+        paths["metadata_path"], args.pipeline_name, paths["pipeline_root"]
+    ):
+        say(
+            f"autokeras-tfx: an earlier run was killed in {node}: its "
+            f"execution {execution_id} is marked cancelled"
+            + (
+                f", {len(removed)} partial output(s) removed"
+                if removed
+                else ""
+            )
+        )
     pipeline = local_runner.create_local_pipeline(
         data_root=args.data,
         output_dir=args.output,
@@ -237,7 +273,10 @@ def _local_pipeline(args, config, columns, console, say):
         transform_config=config,
         **cli_args.pipeline_arguments(args),
     )
-    say(f"autokeras-tfx: {args.data} -> {paths['pipeline_dir']}")
+    say(
+        f"autokeras-tfx: {console_lib.shell_quote(args.data)} -> "
+        f"{console_lib.shell_quote(paths['pipeline_dir'])}"
+    )
     say(
         "autokeras-tfx: earlier runs of this pipeline found: warm start and "
         "baseline model come from them"
@@ -273,9 +312,42 @@ def _run_with_progress(pipeline, args, console):
     )
     try:
         local_runner.run(pipeline)
-    finally:
+    except Exception as error:
         progress.uninstall(handler)
+        if handler.stopped_stage in _pusher_ids(pipeline):
+            serving = local_runner.local_paths(
+                args.output, args.pipeline_name
+            )["serving_model_dir"]
+            raise PushFailedError(serving, error) from error
+        raise
+    progress.uninstall(handler)
     return handler.stage_seconds
+
+
+class PushFailedError(RuntimeError):
+    """The Pusher stopped: no model was served by this run."""
+
+    def __init__(self, serving_dir, error):
+        from pipelines import console as console_lib
+
+        super().__init__(
+            "the push to the serving directory "
+            f"{console_lib.shell_quote(serving_dir)} failed: "
+            f"{type(error).__name__}: {error}. Nothing was served by this "
+            "run and it is not recorded as pushed (the next run's baseline "
+            "stays the last model really pushed); make it a directory you "
+            "can write to and run again."
+        )
+
+
+def _pusher_ids(pipeline):
+    from tfx import v1 as tfx
+
+    return {
+        c.id
+        for c in pipeline.components
+        if isinstance(c, tfx.components.Pusher)
+    }
 
 
 def _summarize(paths, stage_seconds, total_seconds, console, say):
@@ -305,6 +377,8 @@ def _summarize(paths, stage_seconds, total_seconds, console, say):
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    from pipelines import console as console_lib
+
     if args.command == "kfp":
         return kfp_cli.run(args)
     if args.command == "demo":
@@ -315,12 +389,18 @@ def main(argv=None):
     try:
         run(args)
     except ValueError as error:  # InputError, RunIdentityError included
-        print(f"autokeras-tfx: error: {error}", file=sys.stderr)
+        print(
+            "autokeras-tfx: error: "
+            + console_lib.printable(error, keep_newlines=True),
+            file=sys.stderr,
+        )
         return 2
     except Exception as error:  # a stage failed: its traceback is logged
         print(
             f"autokeras-tfx: error: the run failed: {type(error).__name__}: "
-            f"{error}\nThe full log: {getattr(args, 'log_path', '-')}",
+            + console_lib.printable(error, keep_newlines=True)
+            + "\nThe full log: "
+            + console_lib.shell_quote(getattr(args, "log_path", "-")),
             file=sys.stderr,
         )
         return 1

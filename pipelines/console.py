@@ -14,10 +14,70 @@ its final place.
 """
 
 import os
+import shlex
 import shutil
 import sys
 import tempfile
 import threading
+import unicodedata
+
+
+def _is_control(char):
+    # Unicode's "other" categories: C0/C1 controls (ESC, newline, CR),
+    # format characters (bidi overrides), surrogates, unassigned.
+    return unicodedata.category(char).startswith("C")
+
+
+_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escaped(char, ascii_bytes=0x100):
+    if char in _SHORT_ESCAPES:
+        return _SHORT_ESCAPES[char]
+    code = ord(char)
+    if code < ascii_bytes:
+        return f"\\x{code:02x}"
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+def printable(text, keep_newlines=False):
+    """`text` with every control character written as an escape (`\\x1b`,
+    `\\n`, `\\u202e`), so a name or value can never move the cursor,
+    recolour, write the clipboard (OSC 52) or start a new line on the
+    terminal; printable unicode stays as it is. `keep_newlines` keeps
+    `\\n` (a message of several lines whose names are already escaped)."""
+    text = str(text)
+    if not any(_is_control(c) for c in text):
+        return text
+    return "".join(
+        c
+        if not _is_control(c) or (keep_newlines and c == "\n")
+        else _escaped(c)
+        for c in text
+    )
+
+
+def shell_quote(arg):
+    """`arg` as one shell word that bash reads back exactly: `shlex.quote`,
+    or, when `arg` holds control characters (a newline, an escape), bash's
+    `$'...'` quoting with those written as escapes, so the printed word
+    stays on one line and shows nothing raw."""
+    arg = str(arg)
+    if not any(_is_control(c) for c in arg):
+        return shlex.quote(arg)
+    # In `$'...'` bash reads `\\xHH` as one byte: above ASCII, `\\u`.
+    body = "".join(
+        _escaped(c, 0x80) if _is_control(c) else "\\" + c if c in "\\'" else c
+        for c in arg
+    )
+    return f"$'{body}'"
+
+
+def shell_command(*args):
+    """A command line of `args`, each a `shell_quote`d word."""
+    return " ".join(shell_quote(a) for a in args)
 
 
 class Console:

@@ -34,9 +34,11 @@ def local_paths(output_dir, pipeline_name):
 
     Each pipeline has its own directory, ML Metadata store and run history
     (the Evaluator's baseline and the tuner's warm start come from it), so
-    a run only ever sees earlier runs of the same pipeline.
+    a run only ever sees earlier runs of the same pipeline. A name that
+    would lead outside `output_dir` (`../x`, `a/b`, an absolute path) is
+    refused here, before any of these is made.
     """
-    pipeline_dir = os.path.join(os.path.abspath(output_dir), pipeline_name)
+    pipeline_dir = run_checks.pipeline_dir(output_dir, pipeline_name)
     return {
         "pipeline_dir": pipeline_dir,
         "pipeline_root": os.path.join(pipeline_dir, "pipeline_root"),

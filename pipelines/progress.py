@@ -10,6 +10,11 @@ to the person's stream:
   lines (`trial 2/3  score ...`), the Trainer's per-epoch lines;
 - errors, and warnings of our own code.
 
+Every line shown has its control characters escaped (`console.printable`),
+and so have our own loggers' records in the log file: a column name or
+value holding a terminal escape, a newline or a carriage return shows as
+`\\x1b`, `\\n`, `\\r`, never acts on the terminal or forges a log line.
+
 In a terminal a live line under them shows the running stage and its time,
 and during the search a bar of trials done / total with the best score and
 the time left (rich draws it); in a file or a CI log only plain lines.
@@ -21,6 +26,8 @@ import sys
 import time
 
 from absl import logging as absl_logging
+
+from pipelines import console
 
 STAGE_EVENT = re.compile(r"Component (\S+) is (running|finished)\.")
 # `search_space.oracle`'s line after each trial (numbers are 1-based).
@@ -38,6 +45,22 @@ NOISE = re.compile(
     r"Tables initialized inside a tf.function",
     re.IGNORECASE,
 )
+
+
+class EscapeControlFilter(logging.Filter):
+    """Rewrites our own loggers' records with control characters escaped,
+    for every handler it is added to (the log file's included)."""
+
+    def filter(self, record):
+        if record.name.startswith(PROGRESS_LOGGERS):
+            try:
+                message = record.getMessage()
+            except Exception:  # malformed: the handler reports it
+                return True
+            escaped = console.printable(message)
+            if escaped != message:
+                record.msg, record.args = escaped, None
+        return True
 
 
 class ProgressHandler(logging.Handler):
@@ -65,6 +88,8 @@ class ProgressHandler(logging.Handler):
         self.stream = stream or sys.stdout
         self.stage_seconds = {}
         self._current = None  # (stage id, start time)
+        # The stage the run stopped in (an error), once `close` saw it.
+        self.stopped_stage = None
         self._search_stage = search_stage
         self._max_trials = max_trials
         self._live = None
@@ -162,6 +187,7 @@ class ProgressHandler(logging.Handler):
         )
 
     def _print(self, line):
+        line = console.printable(line)
         if self._live is not None:
             # Above the live line, which rich redraws below it.
             self._live.console.print(
@@ -180,6 +206,7 @@ class ProgressHandler(logging.Handler):
             # The run stopped in this stage (an error): say where.
             component, started = self._current
             self._current = None
+            self.stopped_stage = component
             self._print(
                 f"{self._label(component)}  stopped after "
                 f"{time.monotonic() - started:.1f} s"
@@ -262,6 +289,9 @@ def install(
         )
         root.addHandler(handler.log_handler)
     root.addHandler(handler)
+    handler.escape_filter = EscapeControlFilter()
+    for each in root.handlers:
+        each.addFilter(handler.escape_filter)
     root.setLevel(logging.INFO)
     # TensorFlow's SavedModel writer sets absl's verbosity to FATAL and then
     # back to what absl's own setting says (WARNING unless set): set it, or
@@ -278,6 +308,8 @@ def uninstall(handler):
     """Removes what `install` added (a process may run several pipelines;
     each run's handler writes to the stream of its own time)."""
     root = logging.getLogger()
+    for each in root.handlers:
+        each.removeFilter(handler.escape_filter)
     root.removeHandler(handler)
     if handler.log_handler is not None:
         root.removeHandler(handler.log_handler)

@@ -9,12 +9,14 @@ TensorBoard.
 
 import json
 import os
+import pathlib
 
 from ml_metadata.metadata_store import metadata_store
 from ml_metadata.proto import metadata_store_pb2
 
 from components.autokeras_tuner import search as tuner_search
 from components.trainer import model_export
+from pipelines import console
 
 
 def open_store(metadata_path):
@@ -374,29 +376,58 @@ def format_summary(summary, command_prefix=""):
         lines.append("  blessed:        no")
         for reason in summary.get("blessing_failures") or []:
             lines.append(f"    not blessed: {reason}")
+    # Every path and value below is one shell word (`console.shell_quote`):
+    # a line pasted into a shell runs only the command shown, with spaces,
+    # quotes, `$(...)` and unicode in names reaching it exactly.
+    quote = console.shell_quote
     if summary["pushed"]:
-        lines.append(f"  pushed model:   {summary['pushed_model']}")
+        lines.append(f"  pushed model:   {quote(summary['pushed_model'])}")
         if summary.get("example_request"):
             lines.append(
-                f"  call it:        {command_prefix}saved_model_cli run "
-                f"--dir {summary['pushed_model']} --tag_set serve "
-                "--signature_def serving_default --input_examples "
-                f"'{summary['example_request']}'"
+                f"  call it:        {command_prefix}"
+                + console.shell_command(
+                    "saved_model_cli",
+                    "run",
+                    "--dir",
+                    summary["pushed_model"],
+                    "--tag_set",
+                    "serve",
+                    "--signature_def",
+                    "serving_default",
+                    "--input_examples",
+                    summary["example_request"],
+                )
             )
+    elif summary["blessed"]:
+        # Blessed but not pushed: the push failed; nothing is served.
+        lines.append("  pushed model:   none (the push failed; see the log)")
     else:
         lines.append("  pushed model:   none (the model was not blessed)")
     if summary.get("report"):
         lines.append(
-            "  search report:  python3 -m webbrowser "
-            f"file://{summary['report']}"
+            "  search report:  "
+            + console.shell_command(
+                "python3",
+                "-m",
+                "webbrowser",
+                pathlib.Path(summary["report"]).as_uri(),
+            )
         )
     if summary.get("tensorboard_logdir"):
         lines.append(
-            f"  TensorBoard:    {command_prefix}tensorboard --logdir "
-            f"{summary['tensorboard_logdir']} --port 6006, then open "
-            "http://localhost:6006/#hparams"
+            f"  TensorBoard:    {command_prefix}"
+            + console.shell_command(
+                "tensorboard",
+                "--logdir",
+                summary["tensorboard_logdir"],
+                "--port",
+                "6006",
+            )
+            + ", then open http://localhost:6006/#hparams"
         )
     # Each stage's seconds are on its own line above; the dict keeps them.
     if summary.get("log_path"):
-        lines.append(f"  full log:       {summary['log_path']}")
-    return "\n".join(lines)
+        lines.append(f"  full log:       {quote(summary['log_path'])}")
+    # Names and values (labels in the reasons, metric names) reach the
+    # terminal with their control characters escaped, never raw.
+    return "\n".join(console.printable(line) for line in lines)

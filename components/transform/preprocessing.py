@@ -65,7 +65,8 @@ def _numeric_columns(tensors):
     if not keys:
         return {}
     # NaN marks "missing" only inside this function.
-    values = tf.concat([_numeric_values(tensors[k]) for k in keys], axis=1)
+    columns = [_numeric_values(tensors[k]) for k in keys]
+    values = tf.concat(columns, axis=1)
     present = tf.logical_not(tf.math.is_nan(values))
     indices = tf.where(present)
     batch = tf.shape(values, out_type=tf.int64)[0]
@@ -78,8 +79,20 @@ def _numeric_columns(tensors):
     variance = tft.var(observed, reduce_instance_dims=False)
     # A constant column has variance 0: it becomes all zeros, not NaN.
     std = tf.where(variance > 0, tf.sqrt(variance), tf.ones_like(variance))
-    scaled = tf.where(present, (values - mean) / std, tf.zeros_like(values))
-    return {key: scaled[:, i : i + 1] for i, key in enumerate(keys)}
+    # Each output is computed from its own column, not sliced from the
+    # [batch, k] concatenation: TFT traces every output back to the raw
+    # inputs it depends on, and a slice of the concatenation depends on all
+    # k columns, which made that tracing k x k on wide tables (2,000
+    # columns did not finish). The concatenation only feeds the analyzers,
+    # whose results are constants in the final graph.
+    return {
+        key: tf.where(
+            tf.math.is_nan(column),
+            tf.zeros_like(column),
+            (column - mean[i]) / std[i],
+        )
+        for i, (key, column) in enumerate(zip(keys, columns))
+    }
 
 
 def _numeric_values(tensor):

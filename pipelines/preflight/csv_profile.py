@@ -10,13 +10,24 @@ is an error at the line where the record starts.
 Each value is typed as tfx_bsl types CSV cells (int64, else float, else
 string; empty is missing). A column's counts stop once it holds
 `STRAY_LIMIT` strings: from then on it is a string column whatever follows.
+
+Strings are also matched against the shapes people write numbers and dates
+in (`written_shape`): `1,234`, `45%`, `$1,234.56`, `1.234,5`, `(12)`;
+`2024-01-31`, `01/31/2024 12:00`, `31 Jan 2024`, `12:30`. The pipeline
+reads such a cell as a string, so a column of them would become a
+categorical (or an ID) instead of a number or a date; `written_as` says
+when nearly every value of a column has one shape. Such counting stops
+for a column once it holds more than `STRAY_LIMIT` strings of neither
+shape (and more than 5% of its values): it is text.
 Pure Python (stdlib only).
 """
 
+import collections
 import csv
 import dataclasses
 import io
 import math
+import re
 
 from components.example_gen.csv_format import clean_header
 from pipelines.preflight import input_files
@@ -31,6 +42,67 @@ MAX_EXAMPLES = 5
 MAX_CLASSES = 100_000  # distinct labels tracked (more: far too many anyway)
 _INT64_MIN = -(2**63)
 _INT64_MAX = 2**63 - 1
+# Cells that mean "no value" (the input checks ask for empty cells).
+MISSING_MARKERS = frozenset(
+    ["na", "n/a", "nan", "null", "none", "?", "-", "--", "#n/a", "missing"]
+)
+
+_LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+
+# Shapes of `written_shape`.
+WRITTEN_NUMBER = "number"
+WRITTEN_DATE = "date"
+# Values of a column (missing markers aside) that must have one shape (plain
+# numbers count for WRITTEN_NUMBER) for `written_as` to name it: a text
+# column that merely holds some numbers or dates stays text.
+WRITTEN_FRACTION = 0.95
+_LONGEST_WRITTEN = 40  # longer cells are text; they skip the regexes
+_SYMBOLS = "$\u20ac\u00a3\u00a5\u20b9\u20a9\u20bd\u00a2"  # $ € £ ¥ ₹ ₩ ₽ ¢
+_FIRST_CHARS = frozenset("0123456789+-\u2212(.," + _SYMBOLS)
+_CURRENCY = rf"(?:[{_SYMBOLS}]|USD|EUR|GBP|CHF)"
+_SIGN = r"[-+\u2212]"
+# Digits with thousands separators (1,234 / 1.234 / 1 234 / 1'234) and a
+# decimal point or comma, or plain digits (then a sign or a symbol makes
+# the shape: a plain number never reaches the regex, it is INT or FLOAT).
+_DIGITS = (
+    r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?"
+    r"|\d{1,3}(?:\.\d{3})+(?:,\d+)?"
+    r"|\d{1,3}(?:[ '\u00a0\u202f]\d{3})+(?:[.,]\d+)?"
+    r"|\d+(?:[.,]\d+)?|[.,]\d+)"
+)
+_NUMBER = re.compile(
+    rf"(?P<open>\()?\s*{_SIGN}?\s*{_CURRENCY}?\s*{_SIGN}?\s*{_DIGITS}"
+    rf"\s*(?:%|\u2030|{_CURRENCY})?\s*(?(open)\))"
+)
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?"
+    r"|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?"
+    r"|dec(?:ember)?)\.?"
+)
+_WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
+_TIME = (
+    r"(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::\d{2}(?:[.,]\d+)?)?"
+    r"(?:\s*[ap]\.?m\.?)?"
+    r"(?:\s*(?:z|utc|gmt|[+-]\d{2}(?::?\d{2})?))?"
+)
+_DATES = (
+    # 2024-01-31, 2024/1/31, 2024.01.31, 2024-01
+    r"(?P<y1>\d{4})(?P<s1>[-/.])(?P<m1>\d{1,2})(?:(?P=s1)(?P<d1>\d{1,2}))?",
+    # 01/31/2024, 31.01.2024, 31-01-24 (a dotted one has a 4-digit year)
+    r"(?P<a2>\d{1,2})(?P<s2>[-/])(?P<b2>\d{1,2})(?P=s2)(?:\d{4}|\d{2})",
+    r"(?P<a3>\d{1,2})\.(?P<b3>\d{1,2})\.\d{4}",
+    # 31 Jan 2024, 31-Jan-24, Jan 31, 2024, 2024-Jan-31
+    rf"\d{{1,2}}[-\s]{_MONTH}[-\s,]*(?:\d{{4}}|\d{{2}})",
+    rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}",
+    rf"\d{{4}}-{_MONTH}-\d{{1,2}}",
+)
+# A date, a date and a time, or a time (`_plausible_date` checks that one
+# of the two is there).
+_DATE = re.compile(
+    rf"{_WEEKDAY}(?:(?P<date>{'|'.join(_DATES)})(?:[\sT]|,\s*)?)?"
+    rf"(?P<time>{_TIME})?",
+    re.IGNORECASE,
+)
 
 
 def value_kind(value):
@@ -52,9 +124,71 @@ def value_kind(value):
     return INT if _INT64_MIN <= number <= _INT64_MAX else STRING
 
 
+def written_shape(value):
+    """WRITTEN_NUMBER or WRITTEN_DATE when a string cell is a number or a
+    date/time as people write them (`1,234`, `45%`, `$1,234.56`, `(12)`,
+    `2024-01-31 12:00`, `01/31/2024`), else None. Only the whole cell
+    counts: text that holds some digits has neither shape."""
+    value = value.strip()
+    if (
+        not value
+        or len(value) > _LONGEST_WRITTEN
+        or (value[0] not in _FIRST_CHARS and not value[0].isalpha())
+    ):
+        return None
+    if _NUMBER.fullmatch(value) and any(c.isdigit() for c in value):
+        return WRITTEN_NUMBER
+    match = _DATE.fullmatch(value)
+    if match and _plausible_date(match.groupdict()):
+        return WRITTEN_DATE
+    return None
+
+
+def _plausible_date(parts):
+    """Whether a `_DATE` match has a month, day, hour and minute in range
+    (so that `12-34-56` or `7:99` is no date)."""
+
+    def number(key):
+        return int(parts[key]) if parts.get(key) else None
+
+    if not parts["date"] and not parts["time"]:
+        return False
+    if number("m1") is not None and not 1 <= number("m1") <= 12:
+        return False
+    if number("d1") is not None and not 1 <= number("d1") <= 31:
+        return False
+    for a, b in (("a2", "b2"), ("a3", "b3")):
+        first, second = number(a), number(b)
+        if first is None:
+            continue
+        if not (
+            (1 <= first <= 12 and 1 <= second <= 31)
+            or (1 <= second <= 12 and 1 <= first <= 31)
+        ):
+            return False
+    hour, minute = number("hour"), number("minute")
+    return hour is None or (hour <= 24 and minute <= 59)
+
+
+def line_break(value):
+    """The first character of `value` that breaks a line (a newline, a
+    carriage return, or another one `str.splitlines` splits at), or None.
+    A vocabulary file holds one value per line, so such a value is lost."""
+    for char in value:
+        if char in _LINE_BREAKS:
+            return char
+    return None
+
+
+def is_missing_marker(value):
+    """Whether a cell is a marker of a missing value (`NA`, `?`) or blank."""
+    return value.strip().lower() in MISSING_MARKERS or not value.strip()
+
+
 @dataclasses.dataclass
 class ColumnProfile:
-    """Counts of one feature column's non-empty values by kind."""
+    """Counts of one feature column's non-empty values by kind, and of the
+    shapes its strings are written in (`written_as`)."""
 
     name: str
     values: int = 0
@@ -63,12 +197,27 @@ class ColumnProfile:
     strings: int = 0
     examples: list = dataclasses.field(default_factory=list)
     first_float: tuple = None  # (location, value)
+    # Shapes, counted over every value while the column may be written
+    # numbers or dates (`_text` not set).
+    plain_numbers: int = 0
+    markers: int = 0
+    unshaped: int = 0
+    written: collections.Counter = dataclasses.field(
+        default_factory=collections.Counter
+    )
+    written_examples: dict = dataclasses.field(default_factory=dict)
+    _text: bool = False
 
     def add(self, value, location):
         self.values += 1
-        if self.strings >= STRAY_LIMIT:
+        counting = self.strings < STRAY_LIMIT
+        if not counting and self._text:
             return
         kind = value_kind(value)
+        if not self._text:
+            self._add_shape(value, kind, location)
+        if not counting:
+            return
         if kind == INT:
             self.ints += 1
         elif kind == FLOAT:
@@ -79,6 +228,36 @@ class ColumnProfile:
             self.strings += 1
             if len(self.examples) < MAX_EXAMPLES:
                 self.examples.append((location, value))
+
+    def _add_shape(self, value, kind, location):
+        if kind != STRING:
+            self.plain_numbers += 1
+            return
+        shape = written_shape(value)
+        if shape:
+            self.written[shape] += 1
+            self.written_examples.setdefault(shape, (location, value))
+        elif is_missing_marker(value):
+            self.markers += 1
+        else:
+            self.unshaped += 1
+            # Enough text to be text: stop matching its cells.
+            self._text = self.unshaped > max(
+                STRAY_LIMIT, (1 - WRITTEN_FRACTION) * self.values
+            )
+
+    def written_as(self):
+        """(shape, count, (location, value) of the first) when nearly every
+        value (`WRITTEN_FRACTION`, missing markers aside) is written in one
+        `written_shape` (plain numbers count for WRITTEN_NUMBER), else
+        None."""
+        if self._text or not self.written:
+            return None
+        shape, count = self.written.most_common(1)[0]
+        alike = count + (self.plain_numbers if shape == WRITTEN_NUMBER else 0)
+        if alike < WRITTEN_FRACTION * (self.values - self.markers):
+            return None
+        return shape, count, self.written_examples[shape]
 
     @property
     def numbers(self):
@@ -99,8 +278,10 @@ class LabelProfile:
     non_numeric: int = 0
     floats: int = 0
     classes: set = dataclasses.field(default_factory=set)
+    # (location, value) of the first string value holding a line break.
+    first_line_break: tuple = None
 
-    def add(self, value):
+    def add(self, value, location=None):
         if not value.strip():
             self.missing += 1  # ExampleGen drops the row
             return False
@@ -110,6 +291,9 @@ class LabelProfile:
         kind = value_kind(value)
         if kind == STRING:
             self.non_numeric += 1
+            # A number is read as one (a newline around it is harmless).
+            if self.first_line_break is None and line_break(value):
+                self.first_line_break = (location, value)
         elif kind == FLOAT:
             self.floats += 1
         return True
@@ -255,7 +439,7 @@ class Profile:
         missing = False
         for index, profile, callback in self._labels:
             value = row[index]
-            if not profile.add(value):
+            if not profile.add(value, location):
                 missing = True
             elif callback:
                 callback(value, location)

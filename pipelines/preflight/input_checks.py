@@ -24,11 +24,18 @@ Refused, with what to do:
   whose compression suffix disagrees with its bytes, CSV mixed with
   TFRecord files (or only TFRecord files), files with different headers;
 - header: a blank first line, an empty or duplicated column name, a
-  semicolon- or tab-delimited file;
+  semicolon- or tab-delimited file; a column named `examples`, the
+  serving model's input (`reserved_names`: the names that only look
+  reserved work);
 - rows: a row with more or fewer fields than the header, broken quoting;
 - label: not a column; no other feature column; empty in every row
   (a multi-task run checks each of its labels so; `infer_task` gives a
-  label without `--task` its task);
+  label without `--task` its task); a value holding a newline or another
+  line break (the class would be lost in the vocabulary; other control
+  characters are kept);
+  classification with classes that differ only by case or surrounding
+  spaces (`Yes`, `yes `: each would be a class of its own; the groups are
+  listed);
   classification with one class, or with more than 10% as many classes as
   rows (at least 20 rows, more than 2 classes: an ID-like label);
   regression with a value that is not a finite number (NaN, inf, text);
@@ -37,12 +44,19 @@ Refused, with what to do:
 - a numeric column with a few stray strings (under 10% of its values and
   under 20 cells, "NA"/"?"-style missing markers included): each would turn
   the whole column into strings, so the rows are named;
+- a column whose values (nearly all: `csv_profile.WRITTEN_FRACTION`) are
+  numbers written for people (`1,234`, `45%`, `$1,234.56`, `1.234,5`,
+  `(12)`) or dates and times (`2024-01-31`, `01/31/2024 12:00`): the
+  pipeline would read them as strings, a categorical or an ID; the column
+  and a sample are named (clean it, or `--categorical`/`--exclude` it);
 - run arguments: `--max-trials` or `--epochs` below 1, a negative
   `--time-limit` or one under `MIN_TIME_LIMIT_SECONDS` (0: no limit);
 - `--output`: a file, not writable, or a non-empty directory that is not an
   autokeras-tfx output (no `OUTPUT_MARKER`);
 - TFRecord input: an empty file, a CSV/text file, bytes that are not
-  TFRecord framing.
+  TFRecord framing, a feature whose type changes between records (the
+  file, record, feature and both types named) or named `examples`
+  (`tfrecord_checks`).
 """
 
 import dataclasses
@@ -52,6 +66,8 @@ from components.util.feature_kinds import CLASSIFICATION
 from components.util.feature_kinds import REGRESSION
 from pipelines.preflight import csv_profile
 from pipelines.preflight import input_files
+from pipelines.preflight import reserved_names
+from pipelines.preflight import tfrecord_checks
 from pipelines.preflight.input_files import InputError
 from pipelines.preflight.input_files import data_files
 from pipelines.preflight.run_checks import MIN_TIME_LIMIT_SECONDS
@@ -76,9 +92,8 @@ __all__ = [
 MAX_CLASS_FRACTION = 0.1
 MIN_ROWS_TO_JUDGE_CLASSES = 20
 STRAY_FRACTION = 0.1
-MISSING_MARKERS = frozenset(
-    ["na", "n/a", "nan", "null", "none", "?", "-", "--", "#n/a", "missing"]
-)
+MISSING_MARKERS = csv_profile.MISSING_MARKERS
+MAX_VARIANT_GROUPS = 5  # groups of label variants an error lists
 
 
 @dataclasses.dataclass
@@ -135,6 +150,9 @@ def check_csv_input(
         with csv_profile.CsvFile(path) as csv_file:
             first = list(itertools.islice(csv_file.rows(), 1))
             _check_header(path, csv_file.header, first)
+            reserved_names.check_column_names(
+                f"CSV file {path!r}", csv_file.header
+            )
             if profile is None:
                 for name in tasks:
                     _check_columns(
@@ -170,6 +188,7 @@ def check_csv_input(
         _check_label_values(data_root, profile, label_profiles[name], kind)
     _check_flagged_values(profile, flags)
     _check_stray_strings(profile, set(categorical) | set(text))
+    _check_written_values(profile, set(categorical) | set(text))
     return CsvReport(
         header=profile.header,
         rows=profile.rows,
@@ -303,8 +322,10 @@ def _check_label_values(data_root, profile, labels, task):
             f"Label column {labels.name!r} is empty in all {profile.rows} "
             f"rows of {data_root!r}; fill it in, or pass another --label."
         )
+    _check_label_characters(labels)
     if task != CLASSIFICATION:
         return
+    _check_label_variants(labels)
     classes = labels.classes
     if len(classes) < 2:
         raise InputError(
@@ -382,9 +403,80 @@ def _check_stray_strings(profile, exempt):
 
 
 def _is_missing_marker(value):
-    return value.strip().lower() in MISSING_MARKERS or not value.strip()
+    return csv_profile.is_missing_marker(value)
+
+
+def _check_written_values(profile, exempt):
+    for column in profile.columns.values():
+        written = None if column.name in exempt else column.written_as()
+        if not written:
+            continue
+        shape, count, (location, value) = written
+        if shape == csv_profile.WRITTEN_NUMBER:
+            what = (
+                "numbers written for people (thousands separators, "
+                "currency or percent signs, decimal commas, parentheses)"
+            )
+            fix = (
+                "write them as plain numbers (1234.56, 0.45 for 45%, -12 "
+                "for (12))"
+            )
+        else:
+            what = "dates or times"
+            fix = (
+                "replace it with numeric columns that carry what matters "
+                "(the year, month, day of the week, hour, or seconds since "
+                "an epoch)"
+            )
+        raise InputError(
+            f"Column {column.name!r} holds {what} in {count} of "
+            f"{column.values} values (e.g. {value!r} at {location}); "
+            "autokeras-tfx does not parse them: each value would be a "
+            "distinct string, read as a category or an ID, not as a "
+            f"{'number' if shape == csv_profile.WRITTEN_NUMBER else 'date'}. "
+            f"Clean the column: {fix}; or pass --categorical {column.name} "
+            f"to keep its values as categories, or --exclude {column.name} "
+            "to leave it out."
+        )
+
+
+def _check_label_characters(labels):
+    if labels.first_line_break is None:
+        return
+    location, value = labels.first_line_break
+    raise InputError(
+        f"{location}: label {labels.name!r} is {value!r}, which holds the "
+        f"line break {csv_profile.line_break(value)!r}; the pipeline's class "
+        "vocabulary holds one class per line, so such a class would be "
+        "lost. Clean the label column: one line per value (a quoted cell "
+        "may not span lines in the label)."
+    )
+
+
+def _check_label_variants(labels):
+    if labels.non_numeric == 0:
+        return  # numbers: ExampleGen reads " 1" and "1" as one class
+    groups = {}
+    for value in labels.classes:
+        groups.setdefault(value.strip().casefold(), []).append(value)
+    variants = sorted(sorted(g) for g in groups.values() if len(g) > 1)
+    if not variants:
+        return
+    shown = "; ".join(
+        ", ".join(repr(v) for v in group)
+        for group in variants[:MAX_VARIANT_GROUPS]
+    )
+    more = len(variants) - MAX_VARIANT_GROUPS
+    raise InputError(
+        f"Label column {labels.name!r} has classes that differ only by "
+        f"case or surrounding spaces: {shown}"
+        f"{f' (and {more} more groups)' if more > 0 else ''}; each variant "
+        "would be a class of its own. Clean the label column so that each "
+        "class is written one way (trim the spaces, use one case)."
+    )
 
 
 def check_tfrecord_input(data_root):
-    """Validates TFRecord input: every file holds TFRecord records."""
-    input_files.tfrecord_files(data_root)
+    """Validates TFRecord input: every file holds TFRecord records, each
+    feature has one type in all of them and no reserved name."""
+    tfrecord_checks.check_records(input_files.tfrecord_files(data_root))

@@ -76,6 +76,13 @@ def _check_both_loaders(model_dir, records, answers):
             model_dir, np.array(records, dtype=object)
         ),
     )
+    # And the model server's C++ loader, without Python's ops (issue 26).
+    serving_loaders.assert_same_answers(
+        answers,
+        serving_loaders.cpp_loader_answers(
+            model_dir, np.array(records, dtype=object)
+        ),
+    )
 
 
 def test_digits_png_folders_reach_095_on_held_out_images(tmp_path, request):

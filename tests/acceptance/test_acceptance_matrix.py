@@ -123,3 +123,12 @@ def test_pushed_model_beats_trivial_and_linear_on_held_out_rows(
             result.summary["pushed_model"], records
         ),
     )
+    # And the model server's C++ loader, without Python's ops (issue 26).
+    serving_loaders.assert_same_answers(
+        serving_loaders.object_loader_answers(
+            result.summary["pushed_model"], records
+        ),
+        serving_loaders.cpp_loader_answers(
+            result.summary["pushed_model"], records
+        ),
+    )

@@ -166,6 +166,11 @@ def test_classification_and_regression_heads_beat_their_baselines(
             summary["pushed_model"], records
         ),
     )
+    # And the model server's C++ loader, without Python's ops (issue 26).
+    serving_loaders.assert_same_answers(
+        answers,
+        serving_loaders.cpp_loader_answers(summary["pushed_model"], records),
+    )
 
     read_train = matrix_data.read_frame(str(data_dir / "data.csv"))
     lines = []

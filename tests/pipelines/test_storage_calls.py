@@ -70,6 +70,12 @@ ALLOWED = {
     ): "worker request and log files in a local temporary directory of "
     "this node; the search state itself goes through storage",
     (
+        "components/example_gen/image_files.py",
+        "walk",
+    ): "symbolic links exist only on a local disk: a local image folder is "
+    "walked resolving each link once (`_walk_local`); a URL keeps fileio's "
+    "walk",
+    (
         "components/kfp_entrypoint.py",
         "*",
     ): "a Kubeflow pod's own local files: the launcher's staging folders "

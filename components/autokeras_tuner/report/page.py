@@ -12,6 +12,7 @@ artifact).
 
 import html
 import os
+import unicodedata
 
 from tfx.dsl.io import fileio
 
@@ -57,8 +58,30 @@ svg text{font:12px system-ui,"DejaVu Sans",sans-serif;fill:#4b5563}
 """
 
 
+_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _visible(text):
+    """`text` with control characters (terminal escapes, newlines, carriage
+    returns, bidi overrides) written as `\\x1b`-style escapes: a column
+    name or message shows as it is and cannot act on the terminal that
+    prints the Markdown, nor split a table row."""
+    return "".join(
+        (
+            _SHORT_ESCAPES.get(c) or f"\\x{ord(c):02x}"
+            if ord(c) < 0x100
+            else f"\\u{ord(c):04x}"
+            if ord(c) < 0x10000
+            else f"\\U{ord(c):08x}"
+        )
+        if unicodedata.category(c).startswith("C")
+        else c
+        for c in text
+    )
+
+
 def _esc(value):
-    return html.escape(str(value), quote=True)
+    return html.escape(_visible(str(value)), quote=True)
 
 
 def _scoped(name, sep):
@@ -283,8 +306,11 @@ def render_html(results):
 
 def _md(value):
     """`value` as one Markdown table cell, any HTML in it escaped."""
-    text = html.escape("" if value is None else str(value), quote=False)
-    return text.replace("|", "\\|").replace("\n", " ").strip()
+    text = "" if value is None else str(value)
+    # Surrounding whitespace trimmed first; any control character left
+    # (a newline inside) is shown escaped, never raw.
+    text = html.escape(_visible(text.strip()), quote=False)
+    return text.replace("|", "\\|")
 
 
 def render_markdown(results):

@@ -167,6 +167,24 @@ def _last_states(output):
     return states
 
 
+def _tuner_states(output):
+    """The AutoKerasTuner's executions' states, oldest first."""
+    store = run_summary.open_store(
+        os.path.join(_pipeline_dir(output), "metadata.sqlite")
+    )
+    [context] = [
+        c
+        for c in store.get_contexts_by_type("node")
+        if c.name.endswith(".AutoKerasTuner")
+    ]
+    return [
+        metadata_store_pb2.Execution.State.Name(e.last_known_state)
+        for e in sorted(
+            store.get_executions_by_context(context.id), key=lambda e: e.id
+        )
+    ]
+
+
 def _kill_in_the_search(data, output):
     process = subprocess.Popen(
         _command(data, output),
@@ -240,9 +258,13 @@ def test_a_killed_run_continues_and_new_data_starts_afresh(tmp_path):
         assert states[node] == "CACHED", (node, states)
     assert states["AutoKerasTuner"] == "COMPLETE"
 
-    # A new execution (new URI) that continued the killed one's search.
-    [_, resumed_uri] = _results_uris(resumed)
+    # A new execution (new URI) that continued the killed one's search;
+    # the killed execution is cancelled in ML Metadata and its partial
+    # output removed (pipelines/interrupted_runs.py).
+    [resumed_uri] = _results_uris(resumed)
     assert resumed_uri != killed_uri
+    assert not os.path.exists(killed_uri)
+    assert _tuner_states(resumed) == ["CANCELED", "COMPLETE"]
     results = _search_results(resumed_uri)
     trials = results["trials"]
     assert [t["status"] for t in trials] == ["COMPLETED"] * 3
@@ -274,7 +296,7 @@ def test_a_killed_run_continues_and_new_data_starts_afresh(tmp_path):
     states = _last_states(resumed)
     for node in BEFORE_TUNER:
         assert states[node] == "COMPLETE", (node, states)
-    [_, _, fresh_uri] = _results_uris(resumed)
+    [_, fresh_uri] = _results_uris(resumed)
     fresh = _search_results(fresh_uri)["trials"]
     # A new search: it starts from the last run's best configurations
     # (warm start), where continuing the old one would have replayed its

@@ -9,7 +9,12 @@ run the saver's restore op, run the init op, then run a signature's
 tensors. `saved_model_cli run` uses the same loader. Its answers are compared
 with `tf.saved_model.load`'s (object-based, TF2) on the same raw examples,
 for the pushed model of a classification run (the session's taxi run) and a
-regression run (scikit-learn's diabetes data, with `--tflite`).
+regression run (scikit-learn's diabetes data, with `--tflite`). Both also
+go through TensorFlow's C++ loader itself (`TF_LoadSessionFromSavedModel`
+through the C API, in a process without the Python `tensorflow` package, so
+only C++-registered ops exist, as in the model server): a model that needs
+an op only Python registers fails there, as the small models without
+training show.
 
 The same module checks the Trainer's other files: the `.keras` file, reloaded
 with the Transform output as README shows, and the TFLite file, whose answers
@@ -28,6 +33,7 @@ import pytest
 from components.trainer import model_export
 from pipelines import run_summary
 from tests.helpers.serving_loaders import assert_same_answers
+from tests.helpers.serving_loaders import cpp_loader_answers
 from tests.helpers.serving_loaders import object_loader_answers
 from tests.helpers.serving_loaders import session_loader_answers
 
@@ -119,6 +125,8 @@ def test_session_loader_answers_like_object_loader(finished_run):
     pushed = finished_run.summary["pushed_model"]
     expected = object_loader_answers(pushed, records)
     assert_same_answers(expected, session_loader_answers(pushed, records))
+    # The model server's own loader: C++ ops only (issue 26).
+    assert_same_answers(expected, cpp_loader_answers(pushed, records))
     keys = (
         {model_export.PREDICTIONS}
         if finished_run.task == "regression"
@@ -308,3 +316,99 @@ def test_models_with_text_get_no_tflite_file(tmp_path):
     assert "review" in model_export.tflite_unsupported_reason(model)
     assert model_export.export_tflite_model(model, str(tmp_path)) is None
     assert not os.listdir(tmp_path)
+
+
+def small_serving_model(export_dir, python_op=False):
+    """A SavedModel shaped like the pushed one, built without training:
+    `serving_default` parses serialized tf.Examples (a float and a string
+    feature), looks the string up in a table (an init op, run on load) and
+    answers probabilities, class ids and class names. With `python_op` the
+    signature also calls `tf.py_function`, whose kernel only the Python
+    `tensorflow` package registers."""
+    import tensorflow as tf
+
+    class Small(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.weights = tf.Variable([[0.5, -1.0, 2.0], [1.5, 0.25, -0.5]])
+            self.table = tf.lookup.StaticHashTable(
+                tf.lookup.KeyValueTensorInitializer(
+                    ["Taxi Co", "Cab Inc"], [1.0, -1.0]
+                ),
+                default_value=0.0,
+            )
+            self.classes = tf.constant(["Cash", "Card", "Other"])
+
+        @tf.function(
+            input_signature=[
+                tf.TensorSpec([None], tf.string, name=model_export.EXAMPLES)
+            ]
+        )
+        def serve(self, examples):
+            parsed = tf.io.parse_example(
+                examples,
+                {
+                    "fare": tf.io.FixedLenFeature([], tf.float32, 0.0),
+                    "company": tf.io.FixedLenFeature([], tf.string, ""),
+                },
+            )
+            company = self.table.lookup(parsed["company"])
+            if python_op:
+                company = tf.py_function(
+                    lambda c: c * 1.0, [company], tf.float32
+                )
+                company.set_shape([None])
+            features = tf.stack([parsed["fare"], company], axis=1)
+            probabilities = tf.nn.softmax(features @ self.weights)
+            class_ids = tf.argmax(probabilities, axis=1)
+            return {
+                model_export.PROBABILITIES: probabilities,
+                model_export.CLASS_IDS: class_ids,
+                model_export.CLASSES: tf.gather(self.classes, class_ids),
+            }
+
+    module = Small()
+    tf.saved_model.save(
+        module,
+        export_dir,
+        signatures={model_export.SERVING_SIGNATURE: module.serve},
+    )
+    return export_dir
+
+
+def small_records():
+    import tensorflow as tf
+
+    records = []
+    for fare, company in [(3.5, b"Taxi Co"), (12.0, b"Cab Inc"), (0.0, b"")]:
+        example = tf.train.Example()
+        features = example.features.feature
+        features["fare"].float_list.value.append(fare)
+        if company:
+            features["company"].bytes_list.value.append(company)
+        records.append(example.SerializeToString())
+    return np.array(records, dtype=object)
+
+
+def test_cpp_loader_answers_like_the_python_loaders(tmp_path):
+    """TF Serving's C++ loader, without the Python package's ops, on a
+    model with a lookup table and string outputs: the same answers."""
+    export_dir = small_serving_model(str(tmp_path / "model"))
+    records = small_records()
+    expected = object_loader_answers(export_dir, records)
+    answers = cpp_loader_answers(export_dir, records)
+    assert answers[model_export.CLASSES].dtype == object
+    assert answers[model_export.PROBABILITIES].shape == (3, 3)
+    assert_same_answers(expected, answers)
+    assert_same_answers(session_loader_answers(export_dir, records), answers)
+
+
+def test_cpp_loader_fails_on_an_op_only_python_registers(tmp_path):
+    """A Python-registered kernel (tf.py_function's) is missing where the
+    model server runs, so the C++ loader must fail and say which op."""
+    export_dir = small_serving_model(str(tmp_path / "model"), python_op=True)
+    records = small_records()
+    # The Python loader, in a process with the Python ops, answers.
+    assert len(object_loader_answers(export_dir, records)["classes"]) == 3
+    with pytest.raises(AssertionError, match="EagerPyFunc"):
+        cpp_loader_answers(export_dir, records)
